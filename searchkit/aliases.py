@@ -1,0 +1,66 @@
+"""Tech-name aliases: 英伟达 ⇄ NVIDIA, 微软 ⇄ Microsoft, 深度求索 ⇄ DeepSeek …
+
+Chinese tech news writes the same name in either script. The table maps each
+form to the others, so a query in one form also finds documents written in
+another (ranked just below those with the form the user typed). The shipped
+table is ``data/aliases.tsv``; users add their own file in the same format:
+one group per line, the equivalent forms separated by tabs, ``#`` comments.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from .analysis import DATA_DIR, fold
+
+__all__ = ["AliasTable", "load_aliases", "ALIASES_ENV"]
+
+#: Environment variable naming extra alias files (separated by os.pathsep).
+ALIASES_ENV = "SEARCHKIT_ALIASES"
+
+AliasTable = Mapping[str, tuple[str, ...]]
+
+
+def _key(form: str) -> str:
+    # Spaces and hyphens inside names vary (Shai-Hulud / Shai Hulud).
+    return "".join(fold(form).replace("-", " ").split())
+
+
+def parse_aliases(text: str) -> dict[str, tuple[str, ...]]:
+    """Parse alias groups; each form maps to the other forms of its group."""
+    table: dict[str, set[str]] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        forms = [f.strip() for f in line.split("\t") if f.strip()]
+        if len(forms) < 2:
+            continue
+        for form in forms:
+            others = table.setdefault(_key(form), set())
+            others.update(f for f in forms if _key(f) != _key(form))
+    return {k: tuple(sorted(v)) for k, v in table.items()}
+
+
+@lru_cache(maxsize=8)
+def _load(files: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    table: dict[str, tuple[str, ...]] = {}
+    for path in files:
+        for key, others in parse_aliases(Path(path).read_text("utf-8-sig")).items():
+            table[key] = tuple(sorted(set(table.get(key, ())) | set(others)))
+    return table
+
+
+def load_aliases(extra_files: Iterable[str | Path] = ()) -> AliasTable:
+    """The shipped table merged with ``extra_files`` and ``$SEARCHKIT_ALIASES``."""
+    files = [str(DATA_DIR / "aliases.tsv")]
+    files += [str(f) for f in extra_files]
+    files += [f for f in os.environ.get(ALIASES_ENV, "").split(os.pathsep) if f]
+    return _load(tuple(files))
+
+
+def alias_forms(table: AliasTable, text: str) -> tuple[str, ...]:
+    """The other forms of ``text`` (empty when it has none)."""
+    return table.get(_key(text), ())

@@ -1,0 +1,367 @@
+"""Text analysis: from a string to the terms the index stores and the query looks up.
+
+One function, :func:`tokenize`, turns text into :class:`Token` values; the Whoosh
+analyzers at the bottom of this module wrap it for the index's fields. The same
+code runs at index time and query time, so a query can only ever look for terms
+the index could have produced.
+
+The pipeline, and why each step exists:
+
+1. **Fold** the text without moving a single character: NFKC per character
+   (full-width ``ＡＩ２０２５`` becomes ``AI2025``), lower case, and Traditional
+   to Simplified Chinese (OpenCC ``tw2sp``, so 軟體 and 软件 meet). Every step
+   that would change the length is skipped for that character or run, so the
+   offsets of every token point into the *original* text and highlights mark
+   exactly what the user sees.
+2. **Split** into runs: Han characters, Latin letters and digits, other words.
+3. **Chinese runs** go to jieba (through ``rjieba``, the Rust port with the same
+   dictionary and algorithm, 40x faster and 10x faster to load). Only Han runs
+   are given to it, because it splits Latin text differently from jieba.
+4. **Latin chunks** such as ``DeepSeek-V3``, ``GPT-4o``, ``H800``, ``29.4`` are
+   split into pieces at punctuation and at letter-to-digit steps, and the
+   pieces are indexed at consecutive positions, with the joined forms at the
+   position of their first piece. So ``gpt4o``, ``GPT-4o`` and ``GPT 4o`` all
+   index ``gpt`` + ``4o`` in sequence, and the first two also index ``gpt4o``.
+   Alphabetic pieces are Porter-stemmed (``encrypted`` and ``encryption`` both
+   become ``encrypt``).
+
+A separate bigram analysis (:func:`cjk_bigrams`) indexes every pair of adjacent
+Han characters, so that any Chinese string of two or more characters finds the
+document that contains it, whatever jieba made of the surrounding text.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from whoosh.analysis import Token as _WhooshToken
+from whoosh.analysis import Tokenizer as _WhooshTokenizer
+from whoosh.lang.porter import stem as _porter_stem
+
+__all__ = [
+    "Token",
+    "fold",
+    "tokenize",
+    "cjk_bigrams",
+    "chunk_pieces",
+    "is_han",
+    "WordAnalyzer",
+    "BigramAnalyzer",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One indexed term: its text, token position and character span."""
+
+    text: str
+    pos: int
+    start: int
+    end: int
+
+
+# Han ideographs (CJK unified, extension A, compatibility, and the supplementary
+# planes). Kana and Hangul are left to the generic word rule.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\U00030000-\U0003134f"
+_RUN_RE = re.compile(
+    rf"(?P<han>[{_HAN}]+)"
+    # A Latin chunk: alphanumerics joined by in-word punctuation, plus the
+    # trailing ++ / # of language names (c++, c#, f#).
+    r"|(?P<latin>[a-z0-9\u00df-\u024f]+(?:[-_.+/'’][a-z0-9\u00df-\u024f]+)*(?:\+\+|#)?)"
+    rf"|(?P<other>[^\W\d_{_HAN}a-z]+)"
+)
+_PIECE_SPLIT_RE = re.compile(r"[-_.+/'’#]+")
+_LETTER_DIGIT_RE = re.compile(r"(?<=[a-z])(?=[0-9])")
+_HAN_RE = re.compile(rf"[{_HAN}]")
+
+#: Data files shipped with the package (user dictionary, aliases).
+DATA_DIR = Path(__file__).with_name("data")
+
+
+def is_han(text: str) -> bool:
+    """True when ``text`` contains at least one Han character."""
+    return bool(_HAN_RE.search(text))
+
+
+# --------------------------------------------------------------------- folding
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch).lower()
+    return folded if len(folded) == 1 else ch.lower() if len(ch.lower()) == 1 else ch
+
+
+class _Converter:
+    """Traditional → Simplified, loaded on first use (OpenCC starts in ~20 ms)."""
+
+    _lock = threading.Lock()
+    _phrases: Any = None
+    _chars: Any = None
+
+    @classmethod
+    def convert(cls, text: str) -> str:
+        if cls._phrases is None:
+            with cls._lock:
+                if cls._phrases is None:
+                    import opencc
+
+                    cls._chars = opencc.OpenCC("t2s")
+                    cls._phrases = opencc.OpenCC("tw2sp")
+        # Phrase conversion (軟體 → 软件) where it keeps the length, which is
+        # nearly always; character conversion otherwise, then the original.
+        for conv in (cls._phrases, cls._chars):
+            out = conv.convert(text)
+            if len(out) == len(text):
+                return out
+        return text
+
+
+def fold(text: str) -> str:
+    """Fold case, width and script while keeping every character's offset.
+
+    ``len(fold(s)) == len(s)`` always holds: that is what lets token offsets
+    computed on the folded text highlight the original.
+    """
+    folded = "".join([_fold_char(c) if not c.isascii() else c for c in text]).lower()
+    if len(folded) != len(text):  # str.lower() can grow a few letters (İ)
+        folded = "".join(_fold_char(c) for c in text)
+    if is_han(folded):
+        folded = _Converter.convert(folded)
+    return folded
+
+
+# ------------------------------------------------------------- segmentation
+
+
+class _Segmenter:
+    """jieba segmentation via rjieba, with the project's and the user's words.
+
+    One segmenter per distinct word list, shared across analyzers: loading the
+    dictionary is the expensive part and the word list is part of the index.
+    """
+
+    _cache: dict[tuple[tuple[str, int], ...], Any] = {}
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls, words: tuple[tuple[str, int], ...]) -> Any:
+        seg = cls._cache.get(words)
+        if seg is None:
+            with cls._lock:
+                seg = cls._cache.get(words)
+                if seg is None:
+                    import rjieba
+
+                    # Importing rjieba already built its default dictionary
+                    # (~0.15 s): the first word list takes that instance
+                    # instead of loading the dictionary a second time.
+                    seg = rjieba._DEFAULT_JIEBA if not cls._cache else rjieba.Jieba()
+                    for word, freq in words:
+                        seg.add_word(word, freq, None)
+                    cls._cache[words] = seg
+        return seg
+
+
+def load_user_words(extra_files: Iterable[str] = ()) -> tuple[tuple[str, int], ...]:
+    """The project's tech dictionary plus the user's files (jieba's format).
+
+    Each line is ``word [freq [tag]]``; the result is folded the same way as
+    text so that a Traditional or full-width entry still applies.
+    """
+    texts = [(DATA_DIR / "userdict.txt").read_text("utf-8")]
+    for path in extra_files:
+        with open(path, encoding="utf-8-sig") as fh:
+            texts.append(fh.read())
+    words: dict[str, int] = {}
+    for text in texts:
+        for line in text.splitlines():
+            parts = line.split()
+            if not parts or parts[0].startswith("#"):
+                continue
+            freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+            word = fold(parts[0])
+            if is_han(word):
+                words[word] = freq or 20000
+    return tuple(sorted(words.items()))
+
+
+# ------------------------------------------------------------------ tokens
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _porter_stem(word)
+
+
+def _norm_piece(piece: str) -> str:
+    return _stem(piece) if piece.isalpha() and piece.isascii() else piece
+
+
+def chunk_pieces(chunk: str) -> list[tuple[str, int, int]]:
+    """Split a folded Latin chunk into its smallest searchable pieces.
+
+    Splits at punctuation and where letters meet digits (``h800`` → ``h``,
+    ``800``; ``gpt4o`` → ``gpt``, ``4o``). Returns ``(piece, start, end)``
+    with offsets relative to the chunk.
+    """
+    out: list[tuple[str, int, int]] = []
+    pos = 0
+    for part in _PIECE_SPLIT_RE.split(chunk):
+        start = chunk.index(part, pos) if part else pos
+        pos = start + len(part)
+        if not part:
+            continue
+        sub_start = 0
+        for sub in _LETTER_DIGIT_RE.split(part):
+            out.append((sub, start + sub_start, start + sub_start + len(sub)))
+            sub_start += len(sub)
+    return out
+
+
+def _joined(chunk: str) -> str:
+    """The whole form of a chunk: punctuation dropped, except a dot between
+    digits (``29.4``, ``192.168.1.1`` stay numbers, not ``294``)."""
+    return re.sub(r"(?<![0-9])[-_.+/'’]|[-_+/'’]|[.](?![0-9])", "", chunk)
+
+
+def _latin_tokens(chunk: str, offset: int, pos: int) -> tuple[list[Token], int]:
+    pieces = chunk_pieces(chunk)
+    if not pieces:
+        return [], pos
+    tokens: list[Token] = []
+    if len(pieces) == 1:
+        piece, s, e = pieces[0]
+        text = chunk if chunk.endswith(("++", "#")) else _norm_piece(piece)
+        return [Token(text, pos, offset + s, offset + e)], pos + 1
+    whole = _joined(chunk)
+    tokens.append(Token(whole, pos, offset, offset + len(chunk)))
+    # Punctuation-delimited parts that are themselves compounds (the "v3" of
+    # "deepseek-v3") are searchable whole too, at their first piece.
+    part_start = 0
+    piece_pos = {s: pos + i for i, (_, s, _) in enumerate(pieces)}
+    for part in _PIECE_SPLIT_RE.split(chunk):
+        if not part:
+            continue
+        s = chunk.index(part, part_start)
+        part_start = s + len(part)
+        if part != whole and len(_LETTER_DIGIT_RE.split(part)) > 1:
+            tokens.append(Token(part, piece_pos[s], offset + s, offset + s + len(part)))
+    for i, (piece, s, e) in enumerate(pieces):
+        tokens.append(Token(_norm_piece(piece), pos + i, offset + s, offset + e))
+    return tokens, pos + len(pieces)
+
+
+def tokenize(
+    text: str,
+    words: tuple[tuple[str, int], ...] = (),
+    *,
+    start_pos: int = 0,
+) -> Iterator[Token]:
+    """Yield the word-level tokens of ``text`` in position order.
+
+    ``words`` is the user dictionary (see :func:`load_user_words`); the empty
+    default means jieba's own dictionary only.
+    """
+    folded = fold(text)
+    pos = start_pos
+    segmenter = None
+    for m in _RUN_RE.finditer(folded):
+        kind = m.lastgroup
+        run = m.group()
+        if kind == "han":
+            if segmenter is None:
+                segmenter = _Segmenter.get(words)
+            base = m.start()
+            for word, s, e in segmenter.tokenize(run, "default", True):
+                yield Token(word, pos, base + s, base + e)
+                pos += 1
+        elif kind == "latin":
+            toks, pos = _latin_tokens(run, m.start(), pos)
+            yield from toks
+        else:
+            yield Token(run, pos, m.start(), m.end())
+            pos += 1
+
+
+def cjk_bigrams(text: str, *, start_pos: int = 0) -> Iterator[Token]:
+    """Every pair of adjacent Han characters, positioned so that a phrase of
+    bigrams matches exactly a contiguous substring (runs are kept apart by a
+    gap of one position, so no phrase spans a break)."""
+    folded = fold(text)
+    pos = start_pos
+    for m in re.finditer(rf"[{_HAN}]{{2,}}", folded):
+        run, base = m.group(), m.start()
+        for i in range(len(run) - 1):
+            yield Token(run[i : i + 2], pos, base + i, base + i + 2)
+            pos += 1
+        pos += 1
+
+
+# --------------------------------------------------------- Whoosh adapters
+
+
+class _Analyzer(_WhooshTokenizer):
+    """A Whoosh tokenizer (usable as a whole analyzer) over one of our token
+    functions. Pickled into the index's schema: the user's words travel with
+    the index, so queries are analyzed exactly as the documents were."""
+
+    def __init__(self, words: tuple[tuple[str, int], ...] = ()) -> None:
+        self.words = words
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.__dict__ == other.__dict__  # type: ignore[union-attr]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.words))
+
+    def _tokens(self, value: str, start_pos: int) -> Iterator[Token]:  # pragma: no cover
+        raise NotImplementedError
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[_WhooshToken]:
+        t = _WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for tok in self._tokens(value, start_pos):
+            t.text = tok.text
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[tok.start : tok.end]
+            if positions:
+                t.pos = tok.pos
+            if chars:
+                t.startchar = start_char + tok.start
+                t.endchar = start_char + tok.end
+            yield t
+
+
+class WordAnalyzer(_Analyzer):
+    """Words: jieba for Chinese, pieces and whole forms for Latin chunks."""
+
+    def _tokens(self, value: str, start_pos: int) -> Iterator[Token]:
+        return tokenize(value, self.words, start_pos=start_pos)
+
+
+class BigramAnalyzer(_Analyzer):
+    """Han character bigrams, the grep-recall path."""
+
+    def _tokens(self, value: str, start_pos: int) -> Iterator[Token]:
+        return cjk_bigrams(value, start_pos=start_pos)

@@ -1,0 +1,240 @@
+"""The ``searchkit`` command: a thin click layer over the library.
+
+Every command is one call into the same functions a Python program uses; this
+module only reads options, draws output and maps errors to exit codes:
+1 for a failure (no index, damaged index, missing folder), 2 for input that
+cannot be understood (a malformed filter value), like click's usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import render
+from .errors import IndexNotFoundError, QueryError, SearchkitError
+from .indexer import rebuild_index, update_index
+from .search import Searcher
+
+DOCS_ENV = "SEARCHKIT_DOCS"
+INDEX_ENV = "SEARCHKIT_INDEX"
+
+
+def _default_docs() -> Path:
+    return Path(os.environ.get(DOCS_ENV) or "sample_docs")
+
+
+def _default_index() -> Path:
+    return Path(os.environ.get(INDEX_ENV) or "index")
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """One line on stderr and an exit code instead of a traceback."""
+    try:
+        yield
+    except QueryError as exc:
+        _err().print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        sys.exit(2)
+    except SearchkitError as exc:
+        _err().print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        _err().print("interrupted")
+        sys.exit(130)
+
+
+@contextmanager
+def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_err(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+docs_option = click.option(
+    "--docs",
+    "docs_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=f"Folder of documents (default: ${DOCS_ENV} or ./sample_docs).",
+)
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=f"Index folder (default: ${INDEX_ENV} or ./index).",
+)
+wait_option = click.option(
+    "--wait",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait when another process is updating the index.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="searchkit")
+def main() -> None:
+    """Full-text search for Chinese and English tech news.
+
+    Build an index once (rebuild-index), then search it. Without an index,
+    `search` builds one from the default docs folder first.
+    """
+
+
+@main.command("rebuild-index")
+@docs_option
+@index_option
+@click.option(
+    "--user-dict",
+    "user_dicts",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Extra jieba dictionary (word [freq] per line); repeatable.",
+)
+@wait_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def rebuild_cmd(
+    docs_dir: Path | None, index_dir: Path | None, user_dicts: tuple[Path, ...], wait: float, quiet: bool
+) -> None:
+    """Build the index from scratch from every .txt and .md file in the docs folder."""
+    docs_dir = docs_dir or _default_docs()
+    index_dir = index_dir or _default_index()
+    with _errors(), _progress("Indexing", not quiet) as progress:
+        report = rebuild_index(docs_dir, index_dir, user_dicts=user_dicts, progress=progress, wait=wait)
+    render.print_report(_err(), report)
+
+
+@main.command("index")
+@docs_option
+@index_option
+@wait_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def index_cmd(docs_dir: Path | None, index_dir: Path | None, wait: float, quiet: bool) -> None:
+    """Update the index: add new files, re-index changed ones, drop deleted ones."""
+    docs_dir = docs_dir or _default_docs()
+    index_dir = index_dir or _default_index()
+    with _errors(), _progress("Updating", not quiet) as progress:
+        report = update_index(docs_dir, index_dir, progress=progress, wait=wait)
+    render.print_report(_err(), report, verb="Index holds")
+
+
+def _open_or_build(index_dir: Path) -> Searcher:
+    """Open the index; on first use, build it from the default docs folder."""
+    try:
+        return Searcher(index_dir)
+    except IndexNotFoundError:
+        if (index_dir / "CURRENT").exists() or (index_dir.exists() and any(
+            p.name not in ("README.md", ".gitkeep", ".lock") for p in index_dir.iterdir()
+        )):
+            raise
+        docs = _default_docs()
+        _err().print(f"No index at {index_dir} yet: building it from {docs} first.")
+        report = rebuild_index(docs, index_dir)
+        render.print_report(_err(), report)
+        return Searcher(index_dir)
+
+
+@main.command("search")
+@click.argument("query", nargs=-1, required=True)
+@index_option
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(min=1), help="Hits per page.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(min=1), help="Page of results.")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date", "oldest"]),
+    default="relevance",
+    show_default=True,
+    help="Order: relevance, date (newest first) or oldest.",
+)
+@click.option("--source", help="Only documents whose source name contains these words.")
+@click.option("--topic", help="Only documents with this topic.")
+@click.option("--since", metavar="DATE", help="Only documents dated on or after DATE (YYYY[-MM[-DD]]).")
+@click.option("--until", metavar="DATE", help="Only documents dated on or before DATE.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+def search_cmd(
+    query: tuple[str, ...],
+    index_dir: Path | None,
+    limit: int,
+    page: int,
+    sort: str,
+    source: str | None,
+    topic: str | None,
+    since: str | None,
+    until: str | None,
+    as_json: bool,
+) -> None:
+    """Search the index. Words are all required; also OR, -word, "a phrase",
+    title:, source:, topic:, date:2025-03, date:[2024-01 TO 2024-06]."""
+    text = " ".join(query)
+    with _errors():
+        with _open_or_build(index_dir or _default_index()) as searcher:
+            result = searcher.search(
+                text, limit=limit, page=page, sort=sort,  # type: ignore[arg-type]
+                source=source, topic=topic, since=since, until=until,
+            )
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        render.print_result(_out(), result)
+
+
+@main.command("show")
+@click.argument("doc_id")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the document as JSON.")
+def show_cmd(doc_id: str, index_dir: Path | None, as_json: bool) -> None:
+    """Print one indexed article: its metadata and clean text."""
+    with _errors(), Searcher(index_dir or _default_index()) as searcher:
+        doc = searcher.get_document(doc_id)
+    if as_json:
+        click.echo(json.dumps(_jsonable(doc), ensure_ascii=False, indent=2))
+    else:
+        render.print_document(_out(), doc)
+
+
+def _jsonable(doc: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    out = asdict(doc)
+    for key, value in out.items():
+        if hasattr(value, "isoformat"):
+            out[key] = value.isoformat()
+        elif isinstance(value, Path):
+            out[key] = str(value)
+        elif isinstance(value, tuple):
+            out[key] = list(value)
+    return out

@@ -1,0 +1,344 @@
+"""Searching: a query string in, ranked hits with snippets out.
+
+:func:`search` is the one-call API; :class:`Searcher` keeps an index open
+for programs that search many times (the index is opened once, and the
+segmenter's dictionary is loaded once).
+
+Ranking is BM25F over title (boosted) and body, in two tiers: documents that
+match every word of the query come first, by score, with a bonus when the
+words stand close together. When few documents match every word, those that
+match most of them follow, by how many words they match and then by score,
+so that one misremembered word never leaves the page empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from whoosh import query as wq
+from whoosh import scoring
+
+from . import storage
+from .aliases import load_aliases
+from .document import Document
+from .errors import QueryError, SearchkitError
+from .query import CompiledQuery, compile_query, parse_date_range, parse_query
+from .snippet import make_snippet
+
+__all__ = ["Hit", "SearchResult", "Searcher", "search", "get_document", "SortOrder"]
+
+SortOrder = Literal["relevance", "date", "oldest"]
+
+#: Below this many documents matching every word, the forgiving tier joins.
+FORGIVING_BELOW = 10
+#: Whoosh's defaults, with titles (short) normalised for length less.
+_WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.4, title_cjk_B=0.4)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked document with the passage that shows why it matched."""
+
+    id: str
+    title: str
+    url: str | None
+    source: str
+    date: dt.date | None
+    score: float
+    path: str
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: date as ISO text, highlights as [start, end] pairs."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "source": self.source,
+            "date": self.date.isoformat() if self.date else None,
+            "score": round(self.score, 4),
+            "path": self.path,
+            "snippet": self.snippet,
+            "highlights": [list(h) for h in self.highlights],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult(Sequence[Hit]):
+    """A page of hits and what is known about all the matches.
+
+    Iterating, indexing and ``len()`` go over :attr:`hits`, so a result can be
+    used wherever a list of hits is expected.
+    """
+
+    query: str
+    hits: tuple[Hit, ...]
+    total: int
+    matched_all: int
+    page: int = 1
+    limit: int = 10
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
+        return self.hits[i]
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.limit)) if self.limit else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "matched_all": self.matched_all,
+            "page": self.page,
+            "limit": self.limit,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": self.facets,
+            "suggestion": self.suggestion,
+        }
+
+
+def _to_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return None
+
+
+class Searcher:
+    """An open index to search repeatedly; use as a context manager.
+
+    >>> with Searcher("index") as s:            # doctest: +SKIP
+    ...     for hit in s.search("英伟达 H800"):
+    ...         print(hit.title)
+    """
+
+    def __init__(self, index_dir: Path | str = "index") -> None:
+        self.index_dir = Path(index_dir)
+        self._ix = storage.open_index(self.index_dir)
+        self._searcher = self._ix.searcher(weighting=_WEIGHTING)
+        self.words: tuple[tuple[str, int], ...] = getattr(self._ix.schema["body"].analyzer, "words", ())
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _refresh(self) -> None:
+        """Pick up an update or rebuild that happened since opening."""
+        try:
+            gen = storage.live_generation(self.index_dir)
+        except SearchkitError:
+            return
+        if Path(self._ix.storage.folder).name != gen.name:
+            self.close()
+            self._ix = storage.open_index(self.index_dir)
+            self._searcher = self._ix.searcher(weighting=_WEIGHTING)
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+
+    # ------------------------------------------------------------------ search
+
+    def compile(
+        self,
+        query: str,
+        *,
+        source: str | None = None,
+        topic: str | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+    ) -> CompiledQuery:
+        """Parse and compile ``query`` plus the keyword filters."""
+        extra: list[wq.Query] = []
+        if source:
+            extra.append(_single_filter(f"source:{_quote(source)}", self.words))
+        if topic:
+            extra.append(_single_filter(f"topic:{_quote(topic)}", self.words))
+        if since or until:
+            start = _as_date(since, "since", first=True)
+            end = _as_date(until, "until", first=False)
+            extra.append(
+                wq.DateRange(
+                    "date",
+                    dt.datetime.combine(start, dt.time.min) if start else None,
+                    dt.datetime.combine(end, dt.time.max) if end else None,
+                )
+            )
+        node = parse_query(query)
+        return compile_query(node, words=self.words, aliases=load_aliases(), extra=extra)
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        sort: SortOrder = "relevance",
+        source: str | None = None,
+        topic: str | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+    ) -> SearchResult:
+        """Run ``query`` and return one page of hits (see :func:`search`)."""
+        if limit < 1:
+            raise QueryError(f"invalid limit {limit}: must be at least 1")
+        if page < 1:
+            raise QueryError(f"invalid page {page}: must be at least 1")
+        if sort not in ("relevance", "date", "oldest"):
+            raise QueryError(f"invalid sort {sort!r}: use relevance, date or oldest")
+        self._refresh()
+        cq = self.compile(query, source=source, topic=topic, since=since, until=until)
+        s = self._searcher
+        ranked, matched_all = self._rank(cq, sort)
+        offset = (page - 1) * limit
+        hits = tuple(self._hit(docnum, score, cq) for docnum, score in ranked[offset : offset + limit])
+        return SearchResult(
+            query=query, hits=hits, total=len(ranked), matched_all=matched_all, page=page, limit=limit
+        )
+
+    def _rank(self, cq: CompiledQuery, sort: SortOrder) -> tuple[list[tuple[int, float]], int]:
+        """All matching documents in order, as (docnum, score)."""
+        s = self._searcher
+        strict = s.search(cq.strict(), limit=None)
+        ranked = [(hit.docnum, hit.score or 0.0) for hit in strict]
+        matched_all = len(ranked)
+        if matched_all < FORGIVING_BELOW and len(cq.clauses) > 1:
+            ranked += self._forgiving(cq, {d for d, _ in ranked})
+        if sort != "relevance":
+            reverse = sort == "date"
+            missing = dt.datetime.min if reverse else dt.datetime.max
+            dates = {d: s.stored_fields(d).get("date") or missing for d, _ in ranked}
+            ranked.sort(key=lambda r: dates[r[0]], reverse=reverse)
+        return ranked, matched_all
+
+    def _forgiving(self, cq: CompiledQuery, exclude: set[int]) -> list[tuple[int, float]]:
+        """Documents matching most of the clauses (all but about a third),
+        by how many they match, then by score."""
+        s = self._searcher
+        n = len(cq.clauses)
+        need = max(1, n - max(1, n // 3))
+        allowed = None
+        fq = cq.filter_query()
+        if fq is not None:
+            allowed = set(s.docs_for_query(fq))
+        counts: dict[int, int] = {}
+        for clause in cq.clauses:
+            for d in s.docs_for_query(clause):
+                if d not in exclude and (allowed is None or d in allowed):
+                    counts[d] = counts.get(d, 0) + 1
+        candidates = {d for d, c in counts.items() if c >= need}
+        if not candidates:
+            return []
+        scored = s.search(wq.Or(list(cq.clauses)), filter=candidates, limit=None)
+        rows = [(hit.docnum, hit.score or 0.0) for hit in scored]
+        rows.sort(key=lambda r: (-counts[r[0]], -r[1]))
+        return rows
+
+    def _hit(self, docnum: int, score: float, cq: CompiledQuery) -> Hit:
+        f = self._searcher.stored_fields(docnum)
+        snip = make_snippet(f.get("body", ""), cq.terms, cq.substrings, self.words)
+        return Hit(
+            id=f["id"],
+            title=f.get("title", ""),
+            url=f.get("url"),
+            source=f.get("source", ""),
+            date=_to_date(f.get("date")),
+            score=float(score),
+            path=f.get("path", ""),
+            snippet=snip.text,
+            highlights=snip.highlights,
+        )
+
+    # ------------------------------------------------------------- documents
+
+    def get_document(self, doc_id: str) -> Document:
+        """The indexed document with this id (its metadata and clean body)."""
+        self._refresh()
+        f = self._searcher.document(id=doc_id)
+        if f is None:
+            raise SearchkitError(f"no document with id {doc_id!r} in the index at {self.index_dir}")
+        return _document_from_stored(f)
+
+
+def _document_from_stored(f: dict[str, Any]) -> Document:
+    meta = json.loads(f.get("meta") or "{}")
+
+    def when(key: str) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(meta[key]) if meta.get(key) else None
+
+    return Document(
+        id=f["id"],
+        path=Path(f.get("path", "")),
+        title=f.get("title", ""),
+        url=f.get("url"),
+        source=f.get("source", ""),
+        date=_to_date(f.get("date")),
+        fetched_at=when("fetched_at"),
+        body=f.get("body", ""),
+        author=meta.get("author"),
+        published_at=when("published_at"),
+        topics=tuple(meta.get("topics") or ()),
+        department=meta.get("department"),
+        views=meta.get("views"),
+        links=tuple(meta.get("links") or ()),
+    )
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace('"', " ") + '"'
+
+
+def _single_filter(text: str, words: tuple[tuple[str, int], ...]) -> wq.Query:
+    cq = compile_query(parse_query(text), words=words)
+    return cq.required[0]
+
+
+def _as_date(value: dt.date | str | None, name: str, *, first: bool) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        start, end = parse_date_range(str(value))
+    except QueryError as exc:
+        raise QueryError(f"invalid --{name} value {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD") from exc
+    return start if first else end
+
+
+def search(query: str, index_dir: Path | str = "index", limit: int = 10, **options: Any) -> SearchResult:
+    """Search the index at ``index_dir`` and return the ranked hits.
+
+    ``options`` are those of :meth:`Searcher.search`: ``page``, ``sort``
+    (``"relevance"``, ``"date"`` newest first, ``"oldest"``), and the filters
+    ``source``, ``topic``, ``since``, ``until``.
+    """
+    with Searcher(index_dir) as s:
+        return s.search(query, limit=limit, **options)
+
+
+def get_document(doc_id: str, index_dir: Path | str = "index") -> Document:
+    """The indexed document ``doc_id``: its metadata and clean body."""
+    with Searcher(index_dir) as s:
+        return s.get_document(doc_id)

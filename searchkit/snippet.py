@@ -1,0 +1,172 @@
+"""Snippets: the passage of a body that shows why a document matched.
+
+Matches are found by analyzing the body with the same analyzer as the index,
+so a highlight always covers whole tokens the query matched (马克思, not the
+马克 of a character-level highlighter), plus the exact Chinese strings the
+query found through the bigram path (求索 inside 深度求索). The window is
+placed on the densest cluster of distinct matched terms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .analysis import Token, fold, tokenize
+
+__all__ = ["Snippet", "find_matches", "make_snippet", "SNIPPET_CHARS"]
+
+#: Longest snippet, in characters, before the ellipses.
+SNIPPET_CHARS = 200
+_ELLIPSIS = "…"
+_SENTENCE_END = "。！？!?；;\n"
+_WS_RE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A passage and the ``(start, end)`` spans in it to highlight."""
+
+    text: str
+    highlights: tuple[tuple[int, int], ...]
+
+
+def find_matches(
+    text: str,
+    terms: Iterable[tuple[str, ...]],
+    substrings: Iterable[str] = (),
+    words: tuple[tuple[str, int], ...] = (),
+) -> list[tuple[int, int]]:
+    """Character spans in ``text`` where a query term matched.
+
+    ``terms`` are sequences of index terms that must stand at consecutive
+    positions (one term, or a phrase); ``substrings`` are folded strings found
+    character by character. Overlapping spans are merged, so no character is
+    highlighted twice.
+    """
+    tokens = list(tokenize(text, words))
+    by_text: dict[str, list[Token]] = defaultdict(list)
+    at_pos: dict[int, dict[str, Token]] = defaultdict(dict)
+    for t in tokens:
+        by_text[t.text].append(t)
+        at_pos[t.pos].setdefault(t.text, t)
+    spans: list[tuple[int, int]] = []
+    for seq in terms:
+        if not seq:
+            continue
+        for first in by_text.get(seq[0], ()):
+            end = first.end
+            for i, term in enumerate(seq[1:], 1):
+                nxt = at_pos.get(first.pos + i, {}).get(term)
+                if nxt is None:
+                    break
+                end = max(end, nxt.end)
+            else:
+                spans.append((first.start, end))
+    if substrings:
+        folded = fold(text)
+        for sub in substrings:
+            if not sub:
+                continue
+            start = folded.find(sub)
+            while start >= 0:
+                spans.append((start, start + len(sub)))
+                start = folded.find(sub, start + len(sub))
+    return _merge(spans)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _best_window(spans: list[tuple[int, int]], text: str, width: int) -> int:
+    """Start of the window of ``width`` that covers the most distinct matched
+    terms (then the most matches)."""
+    best_start, best_key = spans[0][0], (-1, -1)
+    for i, (s, _) in enumerate(spans):
+        seen: set[str] = set()
+        count = 0
+        for s2, e2 in spans[i:]:
+            if e2 - s > width:
+                break
+            seen.add(text[s2:e2].lower())
+            count += 1
+        key = (len(seen), count)
+        if key > best_key:
+            best_key, best_start = key, s
+    return best_start
+
+
+def make_snippet(
+    body: str,
+    terms: Iterable[tuple[str, ...]],
+    substrings: Iterable[str] = (),
+    words: tuple[tuple[str, int], ...] = (),
+    width: int = SNIPPET_CHARS,
+) -> Snippet:
+    """The passage of ``body`` (whitespace folded) around the best matches."""
+    text = _WS_RE.sub(" ", body).strip()
+    spans = find_matches(text, terms, substrings, words)
+    if not spans:
+        return _cut(text, 0, width, [])
+    first = _best_window(spans, text, width)
+    # Some context before the first match, starting at a sentence if one
+    # begins shortly before it.
+    lead = min(first, max(0, (width - _cluster_width(spans, first, width)) // 3))
+    start = first - lead
+    for i in range(first - 1, max(-1, first - lead - 40), -1):
+        if text[i] in _SENTENCE_END:
+            start = i + 1
+            break
+    else:
+        if start > 0:
+            start = _word_start(text, start)
+    return _cut(text, start, width, spans)
+
+
+def _cluster_width(spans: list[tuple[int, int]], first: int, width: int) -> int:
+    last = first
+    for s, e in spans:
+        if s >= first and e - first <= width:
+            last = e
+    return last - first
+
+
+def _word_start(text: str, i: int) -> int:
+    """Move ``i`` back to the start of the Latin word it falls in."""
+    while 0 < i and text[i - 1].isascii() and text[i - 1].isalnum() and text[i].isascii() and text[i].isalnum():
+        i -= 1
+    return i
+
+
+def _cut(text: str, start: int, width: int, spans: list[tuple[int, int]]) -> Snippet:
+    start = max(0, start)
+    while start < len(text) and text[start] == " ":
+        start += 1
+    end = min(len(text), start + width)
+    if end < len(text):
+        # Never end inside a highlighted span or a Latin word.
+        for s, e in spans:
+            if s < end < e:
+                end = s if s > start else e
+        back = end
+        while back > start and text[back - 1].isascii() and text[back - 1].isalnum() and text[back].isascii() and text[back].isalnum():
+            back -= 1
+        if back > start + width // 2:
+            end = back
+    passage = text[start:end].rstrip()
+    prefix = _ELLIPSIS if start > 0 else ""
+    suffix = _ELLIPSIS if start + len(passage) < len(text) else ""
+    off = len(prefix) - start
+    highlights = tuple(
+        (s + off, e + off) for s, e in spans if s >= start and e <= start + len(passage)
+    )
+    return Snippet(prefix + passage + suffix, highlights)
