@@ -22,7 +22,7 @@ The pipeline, and why each step exists:
    pieces are indexed at consecutive positions, with the joined forms at the
    position of their first piece. So ``gpt4o``, ``GPT-4o`` and ``GPT 4o`` all
    index ``gpt`` + ``4o`` in sequence, and the first two also index ``gpt4o``.
-   Alphabetic pieces are Porter-stemmed (``encrypted`` and ``encryption`` both
+   Alphabetic pieces are stemmed (Porter2/Snowball English) (``encrypted`` and ``encryption`` both
    become ``encrypt``).
 
 A separate bigram analysis (:func:`cjk_bigrams`) indexes every pair of adjacent
@@ -43,7 +43,7 @@ from typing import Any
 
 from whoosh.analysis import Token as _WhooshToken
 from whoosh.analysis import Tokenizer as _WhooshTokenizer
-from whoosh.lang.porter import stem as _porter_stem
+from whoosh.lang.porter2 import stem as _porter_stem
 
 __all__ = [
     "Token",
@@ -77,7 +77,8 @@ _RUN_RE = re.compile(
     r"|(?P<latin>[a-z0-9\u00df-\u024f]+(?:[-_.+/'’][a-z0-9\u00df-\u024f]+)*(?:\+\+|#)?)"
     rf"|(?P<other>[^\W\d_{_HAN}a-z]+)"
 )
-_PIECE_SPLIT_RE = re.compile(r"[-_.+/'’#]+")
+_PIECE_SPLIT_RE = re.compile(r"[-_.+/#]+")
+_APOSTROPHE_RE = re.compile(r"['’]s$|['’]")
 _LETTER_DIGIT_RE = re.compile(r"(?<=[a-z])(?=[0-9])")
 _HAN_RE = re.compile(rf"[{_HAN}]")
 
@@ -233,14 +234,20 @@ def _joined(chunk: str) -> str:
 
 
 def _latin_tokens(chunk: str, offset: int, pos: int) -> tuple[list[Token], int]:
+    if "'" in chunk or "’" in chunk:
+        # Possessives and contractions are one word: "google's" → google,
+        # "don't" → dont. (Offsets still cover the whole chunk.)
+        text = _APOSTROPHE_RE.sub("", chunk)
+        return [Token(_norm_piece(text) if text.isalpha() else text, pos, offset, offset + len(chunk))], pos + 1
+    if chunk.endswith(("++", "#")):  # c++, c#, f#: names, not the letter c
+        return [Token(chunk, pos, offset, offset + len(chunk))], pos + 1
     pieces = chunk_pieces(chunk)
     if not pieces:
         return [], pos
     tokens: list[Token] = []
     if len(pieces) == 1:
         piece, s, e = pieces[0]
-        text = chunk if chunk.endswith(("++", "#")) else _norm_piece(piece)
-        return [Token(text, pos, offset + s, offset + e)], pos + 1
+        return [Token(_norm_piece(piece), pos, offset + s, offset + e)], pos + 1
     whole = _joined(chunk)
     tokens.append(Token(whole, pos, offset, offset + len(chunk)))
     # Punctuation-delimited parts that are themselves compounds (the "v3" of
