@@ -301,7 +301,7 @@ _DEFAULT_FIELDS = ("title", "body")
 #: for less than whole-word matches.
 _BIGRAM_WEIGHT = 0.6
 #: Documents found only through an alias rank below those with the typed form.
-_ALIAS_WEIGHT = 0.7
+_ALIAS_WEIGHT = 0.6
 #: Bonus for documents where all the query's words stand close together.
 _PROXIMITY_WEIGHT = 0.5
 _PROXIMITY_SLOP = 8
@@ -387,7 +387,9 @@ class _Compiler:
         self.terms.add(tuple(pieces))
         return wq.Or([wq.Term(fieldname, whole), wq.Phrase(fieldname, pieces)])
 
-    def _han_run(self, run_text: str, words: list[str], fieldname: str, *, phrase: bool) -> wq.Query:
+    def _han_run(
+        self, run_text: str, words: list[str], fieldname: str, *, phrase: bool, bigrams: bool = True
+    ) -> wq.Query:
         """A run of Chinese characters: as jieba words, or as a character string."""
         options: list[wq.Query] = []
         if len(words) == 1:
@@ -396,7 +398,7 @@ class _Compiler:
             options.append(wq.Phrase(fieldname, words))
         else:
             options.append(wq.And([wq.Term(fieldname, w) for w in words]))
-        grams = [t.text for t in cjk_bigrams(run_text)]
+        grams = [t.text for t in cjk_bigrams(run_text)] if bigrams else []
         if grams:
             cjk_field = f"{fieldname}_cjk"
             gram_q = wq.Term(cjk_field, grams[0]) if len(grams) == 1 else wq.Phrase(cjk_field, grams)
@@ -406,8 +408,11 @@ class _Compiler:
             self.terms.add((w,))
         return options[0] if len(options) == 1 else wq.Or(options)
 
-    def text(self, text: str, fields: Sequence[str], *, phrase: bool = False) -> wq.Query | None:
-        """A word (or a phrase's text) in any of ``fields``."""
+    def text(
+        self, text: str, fields: Sequence[str], *, phrase: bool = False, bigrams: bool = True
+    ) -> wq.Query | None:
+        """A word (or a phrase's text) in any of ``fields``. Without ``bigrams``
+        Chinese matches whole words only (for aliases: a name is a word)."""
         units = self._units(text)
         if not phrase and len(units) > 1:
             kept = [u for u in units if not (len(u) == 1 and u[0].text in _QUERY_STOPWORDS)]
@@ -419,7 +424,7 @@ class _Compiler:
             if phrase:
                 q = self._phrase(text, units, f)
             else:
-                parts = [self._unit(text, u, f) for u in self._merge_han(units)]
+                parts = [self._unit(text, u, f, bigrams) for u in self._merge_han(units)]
                 q = parts[0] if len(parts) == 1 else wq.And(parts)
             per_field.append(q)
         for u in units:
@@ -437,10 +442,10 @@ class _Compiler:
                 merged.append(list(u))
         return merged
 
-    def _unit(self, text: str, unit: list[Token], fieldname: str) -> wq.Query:
+    def _unit(self, text: str, unit: list[Token], fieldname: str, bigrams: bool) -> wq.Query:
         if is_han(unit[0].text):
             run = text[unit[0].start : unit[-1].end]
-            return self._han_run(run, [t.text for t in unit], fieldname, phrase=False)
+            return self._han_run(run, [t.text for t in unit], fieldname, phrase=False, bigrams=bigrams)
         return self._word_unit(unit, fieldname)
 
     def _phrase(self, text: str, units: list[list[Token]], fieldname: str) -> wq.Query:
@@ -464,7 +469,7 @@ class _Compiler:
             q = self.text(node.text, fields)
             if q is None:
                 return None
-            alts = [self.text(a, fields) for a in alias_forms(self.aliases, node.text)]
+            alts = [self.text(a, fields, bigrams=False) for a in alias_forms(self.aliases, node.text)]
             alts = [a.with_boost(_ALIAS_WEIGHT) for a in alts if a is not None]
             return wq.Or([q, *alts]) if alts else q
         if isinstance(node, Phrase):
