@@ -51,14 +51,17 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except QueryError as exc:
-        _err().print(f"[red]error:[/] {exc}", markup=True, highlight=False)
-        sys.exit(2)
+        _fail(exc, 2)
     except SearchkitError as exc:
-        _err().print(f"[red]error:[/] {exc}", markup=True, highlight=False)
-        sys.exit(1)
+        _fail(exc, 1)
     except KeyboardInterrupt:
-        _err().print("interrupted")
-        sys.exit(130)
+        _fail("interrupted", 130)
+
+
+def _fail(message: object, code: int) -> None:
+    # click.echo, not rich: rich would wrap a long path onto a second line.
+    click.echo(click.style("error: ", fg="red") + str(message), err=True)
+    sys.exit(code)
 
 
 @contextmanager
@@ -152,12 +155,16 @@ def index_cmd(docs_dir: Path | None, index_dir: Path | None, wait: float, quiet:
     render.print_report(_err(), report, verb="Index holds")
 
 
-def _open_or_build(index_dir: Path) -> Searcher:
-    """Open the index; on first use, build it from the default docs folder."""
+def _open_or_build(index_dir: Path | None) -> Searcher:
+    """Open the index; on first use of the default index, build it from the
+    default docs folder. An index named with --index is never built
+    implicitly: a typo there should be an error, not a new index."""
+    explicit = index_dir is not None
+    index_dir = index_dir or _default_index()
     try:
         return Searcher(index_dir)
     except IndexNotFoundError:
-        if (index_dir / "CURRENT").exists() or (index_dir.exists() and any(
+        if explicit or (index_dir / "CURRENT").exists() or (index_dir.exists() and any(
             p.name not in ("README.md", ".gitkeep", ".lock") for p in index_dir.iterdir()
         )):
             raise
@@ -201,7 +208,7 @@ def search_cmd(
     title:, source:, topic:, date:2025-03, date:[2024-01 TO 2024-06]."""
     text = " ".join(query)
     with _errors():
-        with _open_or_build(index_dir or _default_index()) as searcher:
+        with _open_or_build(index_dir) as searcher:
             result = searcher.search(
                 text, limit=limit, page=page, sort=sort,  # type: ignore[arg-type]
                 source=source, topic=topic, since=since, until=until,
