@@ -155,14 +155,14 @@ def index_cmd(docs_dir: Path | None, index_dir: Path | None, wait: float, quiet:
     render.print_report(_err(), report, verb="Index holds")
 
 
-def _open_or_build(index_dir: Path | None) -> Searcher:
+def _open_or_build(index_dir: Path | None, aliases: tuple[Path, ...] = ()) -> Searcher:
     """Open the index; on first use of the default index, build it from the
     default docs folder. An index named with --index is never built
     implicitly: a typo there should be an error, not a new index."""
     explicit = index_dir is not None
     index_dir = index_dir or _default_index()
     try:
-        return Searcher(index_dir)
+        return Searcher(index_dir, aliases=aliases)
     except IndexNotFoundError:
         if explicit or (index_dir / "CURRENT").exists() or (index_dir.exists() and any(
             p.name not in ("README.md", ".gitkeep", ".lock") for p in index_dir.iterdir()
@@ -172,7 +172,7 @@ def _open_or_build(index_dir: Path | None) -> Searcher:
         _err().print(f"No index at {index_dir} yet: building it from {docs} first.")
         report = rebuild_index(docs, index_dir)
         render.print_report(_err(), report)
-        return Searcher(index_dir)
+        return Searcher(index_dir, aliases=aliases)
 
 
 @main.command("search")
@@ -191,6 +191,13 @@ def _open_or_build(index_dir: Path | None) -> Searcher:
 @click.option("--topic", help="Only documents with this topic.")
 @click.option("--since", metavar="DATE", help="Only documents dated on or after DATE (YYYY[-MM[-DD]]).")
 @click.option("--until", metavar="DATE", help="Only documents dated on or before DATE.")
+@click.option(
+    "--aliases",
+    "alias_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Extra alias file (tab-separated equivalent names per line); repeatable.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 def search_cmd(
     query: tuple[str, ...],
@@ -202,13 +209,14 @@ def search_cmd(
     topic: str | None,
     since: str | None,
     until: str | None,
+    alias_files: tuple[Path, ...],
     as_json: bool,
 ) -> None:
     """Search the index. Words are all required; also OR, -word, "a phrase",
     title:, source:, topic:, date:2025-03, date:[2024-01 TO 2024-06]."""
     text = " ".join(query)
     with _errors():
-        with _open_or_build(index_dir) as searcher:
+        with _open_or_build(index_dir, alias_files) as searcher:
             result = searcher.search(
                 text, limit=limit, page=page, sort=sort,  # type: ignore[arg-type]
                 source=source, topic=topic, since=since, until=until,

@@ -409,10 +409,11 @@ class _Compiler:
         return options[0] if len(options) == 1 else wq.Or(options)
 
     def text(
-        self, text: str, fields: Sequence[str], *, phrase: bool = False, bigrams: bool = True
+        self, text: str, fields: Sequence[str], *, phrase: bool = False, bigrams: bool = True, typed: bool = True
     ) -> wq.Query | None:
         """A word (or a phrase's text) in any of ``fields``. Without ``bigrams``
-        Chinese matches whole words only (for aliases: a name is a word)."""
+        Chinese matches whole words only (for aliases: a name is a word).
+        Only ``typed`` text counts for the proximity bonus."""
         units = self._units(text)
         if not phrase and len(units) > 1:
             kept = [u for u in units if not (len(u) == 1 and u[0].text in _QUERY_STOPWORDS)]
@@ -427,8 +428,9 @@ class _Compiler:
                 parts = [self._unit(text, u, f, bigrams) for u in self._merge_han(units)]
                 q = parts[0] if len(parts) == 1 else wq.And(parts)
             per_field.append(q)
-        for u in units:
-            self.proximity.extend(self._finest(u))
+        if typed:
+            for u in units:
+                self.proximity.extend(self._finest(u))
         return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
 
     def _merge_han(self, units: list[list[Token]]) -> list[list[Token]]:
@@ -463,13 +465,20 @@ class _Compiler:
 
     # -- nodes --------------------------------------------------------------
 
-    def node(self, node: Node) -> wq.Query | None:
+    def node(self, node: Node | _AliasGroup) -> wq.Query | None:
+        if isinstance(node, _AliasGroup):
+            parts = [q for w in node.words if (q := self.text(w.text, _DEFAULT_FIELDS)) is not None]
+            alts = [self.text(a, _DEFAULT_FIELDS, bigrams=False, typed=False) for a in node.forms]
+            typed = wq.And(parts) if len(parts) > 1 else parts[0]
+            return wq.Or([typed, *(a.with_boost(_ALIAS_WEIGHT) for a in alts if a is not None)])
         if isinstance(node, Word):
             fields = (node.field,) if node.field else _DEFAULT_FIELDS
             q = self.text(node.text, fields)
             if q is None:
                 return None
-            alts = [self.text(a, fields, bigrams=False) for a in alias_forms(self.aliases, node.text)]
+            alts = [
+                self.text(a, fields, bigrams=False, typed=False) for a in alias_forms(self.aliases, node.text)
+            ]
             alts = [a.with_boost(_ALIAS_WEIGHT) for a in alts if a is not None]
             return wq.Or([q, *alts]) if alts else q
         if isinstance(node, Phrase):
@@ -503,6 +512,34 @@ class _Compiler:
         return wq.DateRange("date", start, end)
 
 
+@dataclass(frozen=True, slots=True)
+class _AliasGroup:
+    """Consecutive words that together are a name with aliases
+    (``machine learning`` ⇄ 机器学习)."""
+
+    words: tuple[Word, ...]
+    forms: tuple[str, ...]
+
+
+def _group_alias_words(nodes: Sequence[Node], aliases: AliasTable) -> list[Node | _AliasGroup]:
+    """Replace runs of 2–3 plain words that form an alias key by a group."""
+    out: list[Node | _AliasGroup] = []
+    i = 0
+    while i < len(nodes):
+        for size in (3, 2):
+            run = nodes[i : i + size]
+            if len(run) == size and all(isinstance(n, Word) and n.field is None for n in run):
+                forms = alias_forms(aliases, " ".join(n.text for n in run))  # type: ignore[union-attr]
+                if forms:
+                    out.append(_AliasGroup(tuple(run), forms))  # type: ignore[arg-type]
+                    i += size
+                    break
+        else:
+            out.append(nodes[i])
+            i += 1
+    return out
+
+
 def compile_query(
     node: Node | None,
     *,
@@ -517,7 +554,7 @@ def compile_query(
     required: list[wq.Query] = list(extra)
     excluded: list[wq.Query] = []
     top = node.nodes if isinstance(node, AllOf) else (node,) if node is not None else ()
-    for n in top:
+    for n in _group_alias_words(top, c.aliases):
         if isinstance(n, Not):
             # A separate compiler: excluded words are not highlighted.
             q = _Compiler(words, aliases).node(n.node)

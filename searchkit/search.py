@@ -129,8 +129,12 @@ class Searcher:
     ...         print(hit.title)
     """
 
-    def __init__(self, index_dir: Path | str = "index") -> None:
+    def __init__(self, index_dir: Path | str = "index", *, aliases: Sequence[Path | str] = ()) -> None:
+        """``aliases``: the user's own alias files (tab-separated groups, the
+        format of ``searchkit/data/aliases.tsv``), added to the shipped table
+        and to ``$SEARCHKIT_ALIASES``."""
         self.index_dir = Path(index_dir)
+        self.aliases = load_aliases(aliases)
         self._ix = storage.open_index(self.index_dir)
         self._searcher = self._ix.searcher(weighting=_WEIGHTING)
         self.words: tuple[tuple[str, int], ...] = getattr(self._ix.schema["body"].analyzer, "words", ())
@@ -185,7 +189,7 @@ class Searcher:
                 )
             )
         node = parse_query(query)
-        return compile_query(node, words=self.words, aliases=load_aliases(), extra=extra)
+        return compile_query(node, words=self.words, aliases=self.aliases, extra=extra)
 
     def search(
         self,
@@ -327,14 +331,22 @@ def _as_date(value: dt.date | str | None, name: str, *, first: bool) -> dt.date 
     return start if first else end
 
 
-def search(query: str, index_dir: Path | str = "index", limit: int = 10, **options: Any) -> SearchResult:
+def search(
+    query: str,
+    index_dir: Path | str = "index",
+    limit: int = 10,
+    *,
+    aliases: Sequence[Path | str] = (),
+    **options: Any,
+) -> SearchResult:
     """Search the index at ``index_dir`` and return the ranked hits.
 
     ``options`` are those of :meth:`Searcher.search`: ``page``, ``sort``
     (``"relevance"``, ``"date"`` newest first, ``"oldest"``), and the filters
-    ``source``, ``topic``, ``since``, ``until``.
+    ``source``, ``topic``, ``since``, ``until``. ``aliases`` adds the user's
+    alias files to the shipped table.
     """
-    with Searcher(index_dir) as s:
+    with Searcher(index_dir, aliases=aliases) as s:
         return s.search(query, limit=limit, **options)
 
 
