@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import recipe  # noqa: E402  (benchmarks/recipe.py)
 
 import searchkit  # noqa: E402
-from searchkit.document import parse_document  # noqa: E402
+from searchkit.indexer import iter_stored  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPUS = HERE.parents[1] / "shared" / "corpus"
@@ -130,19 +130,15 @@ def recipe_engine(index_dir: Path) -> Engine:
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
-def sample_substrings(corpus: Path, n: int, seed: int = 7) -> list[tuple[str, str]]:
+def sample_substrings(index_dir: Path, n: int, seed: int = 7) -> list[tuple[str, str]]:
     """(doc id, substring): random Chinese strings of 2–6 characters taken
-    from documents' titles and article bodies, the way grep would find them."""
+    from the indexed documents' titles and article bodies, the way grep
+    would find them in the text searchkit shows for each document."""
     rng = random.Random(seed)
     pool: list[tuple[str, str]] = []
-    for path in sorted(corpus.glob("*.txt")):
-        try:
-            doc = parse_document(path)
-        except searchkit.DocumentError:
-            continue
-        runs = _HAN_RUN.findall(doc.title + "\n" + doc.body)
-        for run in runs:
-            pool.append((doc.id, run))
+    for fields in iter_stored(index_dir):
+        for run in _HAN_RUN.findall(f"{fields['title']}\n{fields['body']}"):
+            pool.append((str(fields["id"]), run))
     samples = []
     while pool and len(samples) < n:
         doc_id, run = rng.choice(pool)
@@ -180,7 +176,7 @@ def main() -> None:
         sk, close = searchkit_engine(Path(tmp) / "searchkit")
         rc = recipe_engine(Path(tmp) / "recipe")
         results = {"searchkit": evaluate(sk, queries), "recipe": evaluate(rc, queries)}
-        samples = sample_substrings(args.corpus, args.samples)
+        samples = sample_substrings(Path(tmp) / "searchkit", args.samples)
         grep = {"searchkit": grep_recall(sk, samples), "recipe": grep_recall(rc, samples)}
         close()
 

@@ -81,6 +81,7 @@ _PIECE_SPLIT_RE = re.compile(r"[-_.+/#]+")
 _APOSTROPHE_RE = re.compile(r"['’]s$|['’]")
 _LETTER_DIGIT_RE = re.compile(r"(?<=[a-z])(?=[0-9])")
 _HAN_RE = re.compile(rf"[{_HAN}]")
+_HAN_RUN_RE = re.compile(rf"[{_HAN}]+")
 
 #: Data files shipped with the package (user dictionary, aliases).
 DATA_DIR = Path(__file__).with_name("data")
@@ -116,13 +117,24 @@ class _Converter:
 
                     cls._chars = opencc.OpenCC("t2s")
                     cls._phrases = opencc.OpenCC("tw2sp")
-        # Phrase conversion (軟體 → 软件) where it keeps the length, which is
-        # nearly always; character conversion otherwise, then the original.
-        for conv in (cls._phrases, cls._chars):
-            out = conv.convert(text)
-            if len(out) == len(text):
-                return out
-        return text
+        chars = cls._chars.convert(text)
+        if chars == text:
+            # Already Simplified: phrase conversion must not touch it, as it
+            # rewrites mainland words too (程序员 → 进程员, 向量 → 矢量).
+            return text
+        # Phrase conversion (軟體 → 软件, 網路 → 网络) for the Han runs that
+        # hold Traditional characters, where it keeps the length.
+        return _HAN_RUN_RE.sub(lambda m: cls._run(m.group()), text)
+
+    @classmethod
+    def _run(cls, run: str) -> str:
+        chars = cls._chars.convert(run)
+        if chars == run:
+            return run
+        phrases = cls._phrases.convert(run)
+        if len(phrases) == len(run):
+            return phrases
+        return chars if len(chars) == len(run) else run
 
 
 def fold(text: str) -> str:

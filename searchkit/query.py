@@ -330,7 +330,7 @@ class CompiledQuery:
             [*self.clauses, *self.required][0]
         )
         if self.excluded:
-            q = wq.AndNot(q, wq.Or(list(self.excluded)))
+            q = _without(q, self.excluded)
         if self.bonus is not None:
             q = wq.AndMaybe(q, self.bonus)
         return q
@@ -339,8 +339,19 @@ class CompiledQuery:
         """Filters and exclusions alone (for the forgiving pass)."""
         q: wq.Query | None = wq.And(list(self.required)) if self.required else None
         if self.excluded:
-            q = wq.AndNot(q or wq.Every(), wq.Or(list(self.excluded)))
+            q = _without(q or wq.Every(), self.excluded)
         return q
+
+
+def _without(q: wq.Query, excluded: Sequence[wq.Query]) -> wq.Query:
+    """``q`` minus the documents of ``excluded``, scored by ``q`` alone.
+
+    Not ``wq.AndNot``: its matcher (Whoosh 3.54) never skips the excluded side
+    forward before the first document, so when the first document ``q``
+    matches is excluded but the excluded side starts on an earlier one, that
+    document is returned anyway (``phishing -source:sans`` listed a SANS story).
+    """
+    return wq.Require(q, wq.Not(wq.Or(list(excluded))))
 
 
 class _Compiler:
@@ -415,17 +426,20 @@ class _Compiler:
         Chinese matches whole words only (for aliases: a name is a word).
         Only ``typed`` text counts for the proximity bonus."""
         units = self._units(text)
-        if not phrase and len(units) > 1:
-            kept = [u for u in units if not (len(u) == 1 and u[0].text in _QUERY_STOPWORDS)]
-            units = kept or units
         if not units:
             return None
+        merged = self._merge_han(units)
+        if not phrase and len(merged) > 1:
+            # A lone function word between other words (英伟达 的 芯片) is
+            # noise; inside a run of characters it is part of the string.
+            kept = [u for u in merged if not (len(u) == 1 and u[0].text in _QUERY_STOPWORDS)]
+            merged = kept or merged
         per_field: list[wq.Query] = []
         for f in fields:
             if phrase:
                 q = self._phrase(text, units, f)
             else:
-                parts = [self._unit(text, u, f, bigrams) for u in self._merge_han(units)]
+                parts = [self._unit(text, u, f, bigrams) for u in merged]
                 q = parts[0] if len(parts) == 1 else wq.And(parts)
             per_field.append(q)
         if typed:

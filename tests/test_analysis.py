@@ -84,6 +84,9 @@ def test_fold_keeps_length_and_normalizes_width_case_and_script() -> None:
     assert fold("ＡＩ２０２５") == "ai2025"
     assert fold("軟體") == "软件"
     assert fold("網路") == "网络"
+    # Simplified text is left alone: phrase conversion would rewrite mainland words.
+    for simplified in ("程序员写代码", "向量数据库", "应用程序"):
+        assert fold(simplified) == simplified
 
 
 def test_bigrams_cover_every_substring_and_never_span_a_break() -> None:
