@@ -302,6 +302,8 @@ _DEFAULT_FIELDS = ("title", "body")
 _BIGRAM_WEIGHT = 0.6
 #: Documents found only through an alias rank below those with the typed form.
 _ALIAS_WEIGHT = 0.6
+#: Two typed words found written as one (Deer Stealer → DeerStealer).
+_JOINED_WEIGHT = 0.9
 #: Bonus for documents where all the query's words stand close together.
 _PROXIMITY_WEIGHT = 0.5
 _PROXIMITY_SLOP = 8
@@ -312,12 +314,14 @@ class CompiledQuery:
     """A query ready to run, in the parts the searcher combines.
 
     ``clauses`` are the positive things the user asked for, one per word or
-    phrase or group: all of them must match for a strict hit; a forgiving
-    search counts how many do. ``required`` (filters) and ``excluded`` apply
+    phrase or group: all of them must match for a strict hit. ``units`` are
+    what a forgiving search counts, one per typed word (a group of words
+    that may be written as one name counts each of its words). ``required`` (filters) and ``excluded`` apply
     either way. ``terms`` and ``substrings`` are what snippets highlight.
     """
 
     clauses: tuple[wq.Query, ...]
+    units: tuple[wq.Query, ...] = ()
     required: tuple[wq.Query, ...] = ()
     excluded: tuple[wq.Query, ...] = ()
     bonus: wq.Query | None = None
@@ -389,14 +393,26 @@ class _Compiler:
             by_pos[t.pos] = t.text
         return [by_pos[p] for p in sorted(by_pos)]
 
-    def _word_unit(self, tokens: list[Token], fieldname: str) -> wq.Query:
+    def _word_unit(self, tokens: list[Token], fieldname: str, original: str) -> wq.Query:
+        options: list[wq.Query] = []
         if len(tokens) == 1:
             self.terms.add((tokens[0].text,))
-            return wq.Term(fieldname, tokens[0].text)
-        whole, pieces = tokens[0].text, self._finest(tokens)
-        self.terms.add((whole,))
-        self.terms.add(tuple(pieces))
-        return wq.Or([wq.Term(fieldname, whole), wq.Phrase(fieldname, pieces)])
+            options.append(wq.Term(fieldname, tokens[0].text))
+        else:
+            whole, pieces = tokens[0].text, self._finest(tokens)
+            self.terms.add((whole,))
+            self.terms.add(tuple(pieces))
+            options += [wq.Term(fieldname, whole), wq.Phrase(fieldname, pieces)]
+        # A name typed in camel case may be written apart in the document
+        # (SpringBoot / Spring Boot). Only the query splits it: indexing the
+        # parts would make "java" find every JavaScript story.
+        camel = _CAMEL_RE.sub(" ", original)
+        if camel != original:
+            parts = self._finest(list(tokenize(camel, self.words)))
+            if len(parts) > 1:
+                self.terms.add(tuple(parts))
+                options.append(wq.Phrase(fieldname, parts))
+        return options[0] if len(options) == 1 else wq.Or(options)
 
     def _han_run(
         self, run_text: str, words: list[str], fieldname: str, *, phrase: bool, bigrams: bool = True
@@ -462,7 +478,7 @@ class _Compiler:
         if is_han(unit[0].text):
             run = text[unit[0].start : unit[-1].end]
             return self._han_run(run, [t.text for t in unit], fieldname, phrase=False, bigrams=bigrams)
-        return self._word_unit(unit, fieldname)
+        return self._word_unit(unit, fieldname, text[unit[0].start : unit[0].end])
 
     def _phrase(self, text: str, units: list[list[Token]], fieldname: str) -> wq.Query:
         seq = [term for u in units for term in self._finest(u)]
@@ -479,12 +495,12 @@ class _Compiler:
 
     # -- nodes --------------------------------------------------------------
 
-    def node(self, node: Node | _AliasGroup) -> wq.Query | None:
-        if isinstance(node, _AliasGroup):
-            parts = [q for w in node.words if (q := self.text(w.text, _DEFAULT_FIELDS)) is not None]
+    def node(self, node: Node | _WordGroup) -> wq.Query | None:
+        if isinstance(node, _WordGroup):
+            parts = [q for w in node.words if (q := self.node(w)) is not None]
             alts = [self.text(a, _DEFAULT_FIELDS, bigrams=False, typed=False) for a in node.forms]
             typed = wq.And(parts) if len(parts) > 1 else parts[0]
-            return wq.Or([typed, *(a.with_boost(_ALIAS_WEIGHT) for a in alts if a is not None)])
+            return wq.Or([typed, *(a.with_boost(node.weight) for a in alts if a is not None)])
         if isinstance(node, Word):
             fields = (node.field,) if node.field else _DEFAULT_FIELDS
             q = self.text(node.text, fields)
@@ -527,31 +543,53 @@ class _Compiler:
 
 
 @dataclass(frozen=True, slots=True)
-class _AliasGroup:
-    """Consecutive words that together are a name with aliases
-    (``machine learning`` ⇄ 机器学习)."""
+class _WordGroup:
+    """Consecutive words that together are one name, matched as typed or in
+    other forms: aliases (``machine learning`` ⇄ 机器学习) and the words
+    written together (``Deer Stealer`` ⇄ ``DeerStealer``)."""
 
     words: tuple[Word, ...]
     forms: tuple[str, ...]
+    weight: float
 
 
-def _group_alias_words(nodes: Sequence[Node], aliases: AliasTable) -> list[Node | _AliasGroup]:
-    """Replace runs of 2–3 plain words that form an alias key by a group."""
-    out: list[Node | _AliasGroup] = []
+_LATIN_WORD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+
+
+def _group_words(nodes: Sequence[Node], aliases: AliasTable) -> list[Node | _WordGroup]:
+    """Read runs of plain words as the names they may be.
+
+    2–3 words that form an alias key become one group (``machine learning``
+    also finds 机器学习). A Latin word next to another also matches the two
+    written as one (``heap dump`` finds ``heapdump``: the user split a name
+    the document wrote whole).
+    """
+    out: list[Node | _WordGroup] = []
     i = 0
     while i < len(nodes):
         for size in (3, 2):
             run = nodes[i : i + size]
-            if len(run) == size and all(isinstance(n, Word) and n.field is None for n in run):
+            if len(run) == size and all(_is_plain(n) for n in run):
                 forms = alias_forms(aliases, " ".join(n.text for n in run))  # type: ignore[union-attr]
                 if forms:
-                    out.append(_AliasGroup(tuple(run), forms))  # type: ignore[arg-type]
+                    out.append(_WordGroup(tuple(run), forms, _ALIAS_WEIGHT))  # type: ignore[arg-type]
                     i += size
                     break
         else:
-            out.append(nodes[i])
+            node = nodes[i]
+            joined = [
+                "".join(n.text for n in pair)  # type: ignore[union-attr]
+                for pair in (nodes[i - 1 : i + 1] if i else (), nodes[i : i + 2])
+                if len(pair) == 2 and all(_is_plain(n) and _LATIN_WORD_RE.match(n.text) for n in pair)  # type: ignore[union-attr]
+            ]
+            out.append(_WordGroup((node,), tuple(joined), _JOINED_WEIGHT) if joined else node)  # type: ignore[arg-type]
             i += 1
     return out
+
+
+def _is_plain(node: Node) -> bool:
+    return isinstance(node, Word) and node.field is None
 
 
 def compile_query(
@@ -565,10 +603,11 @@ def compile_query(
     query is segmented like the documents); ``extra`` adds required filters."""
     c = _Compiler(words, aliases)
     clauses: list[wq.Query] = []
+    units: list[wq.Query] = []
     required: list[wq.Query] = list(extra)
     excluded: list[wq.Query] = []
     top = node.nodes if isinstance(node, AllOf) else (node,) if node is not None else ()
-    for n in _group_alias_words(top, c.aliases):
+    for n in _group_words(top, c.aliases):
         if isinstance(n, Not):
             # A separate compiler: excluded words are not highlighted.
             q = _Compiler(words, aliases).node(n.node)
@@ -580,18 +619,25 @@ def compile_query(
                 required.append(q)
         else:
             q = c.node(n)
-            if q is not None:
-                clauses.append(q)
+            if q is None:
+                continue
+            clauses.append(q)
+            if isinstance(n, _WordGroup) and len(n.words) > 1:
+                solo = _Compiler(words, aliases)  # already highlighted via the group
+                units += [wq.Or([wq_, q]) for w in n.words if (wq_ := solo.node(w)) is not None]
+            else:
+                units.append(q)
     if not clauses and not required:
         raise QueryError("the query has nothing to look for" + (" (only exclusions)" if excluded else ""))
     bonus = None
     prox = c.proximity
-    if len(clauses) > 1 and 1 < len(prox) <= 12:
+    if 1 < len(prox) <= 12:
         bonus = wq.Or(
             [wq.Phrase(f, prox, slop=_PROXIMITY_SLOP) for f in _DEFAULT_FIELDS]
         ).with_boost(_PROXIMITY_WEIGHT)
     return CompiledQuery(
         clauses=tuple(clauses),
+        units=tuple(units),
         required=tuple(required),
         excluded=tuple(excluded),
         bonus=bonus,

@@ -28,10 +28,13 @@ from . import storage
 from .aliases import load_aliases
 from .document import Document
 from .errors import QueryError, SearchkitError
+from .facets import count_facets
 from .query import CompiledQuery, compile_query, parse_date_range, parse_query
+from .related import similar_documents
 from .snippet import make_snippet
+from .suggest import SUGGEST_BELOW, Speller
 
-__all__ = ["Hit", "SearchResult", "Searcher", "search", "get_document", "SortOrder"]
+__all__ = ["Hit", "SearchResult", "Searcher", "search", "get_document", "similar", "SortOrder"]
 
 SortOrder = Literal["relevance", "date", "oldest"]
 
@@ -138,6 +141,7 @@ class Searcher:
         self._ix = storage.open_index(self.index_dir)
         self._searcher = self._ix.searcher(weighting=_WEIGHTING)
         self.words: tuple[tuple[str, int], ...] = getattr(self._ix.schema["body"].analyzer, "words", ())
+        self._speller: Speller | None = None
 
     def close(self) -> None:
         self._searcher.close()
@@ -202,8 +206,14 @@ class Searcher:
         topic: str | None = None,
         since: dt.date | str | None = None,
         until: dt.date | str | None = None,
+        facets: bool = True,
+        suggest: bool = True,
     ) -> SearchResult:
-        """Run ``query`` and return one page of hits (see :func:`search`)."""
+        """Run ``query`` and return one page of hits (see :func:`search`).
+
+        ``facets=False`` skips counting the matches per source, topic and
+        year; ``suggest=False`` never proposes a corrected query.
+        """
         if limit < 1:
             raise QueryError(f"invalid limit {limit}: must be at least 1")
         if page < 1:
@@ -216,9 +226,51 @@ class Searcher:
         ranked, matched_all = self._rank(cq, sort)
         offset = (page - 1) * limit
         hits = tuple(self._hit(docnum, score, cq) for docnum, score in ranked[offset : offset + limit])
+        counts = count_facets(s.reader(), {d for d, _ in ranked}) if facets else {}
+        suggestion = None
+        if suggest and matched_all < SUGGEST_BELOW:
+            suggestion = self._suggest(query, matched_all, source=source, topic=topic, since=since, until=until)
         return SearchResult(
-            query=query, hits=hits, total=len(ranked), matched_all=matched_all, page=page, limit=limit
+            query=query, hits=hits, total=len(ranked), matched_all=matched_all, page=page, limit=limit,
+            facets=counts, suggestion=suggestion,
         )
+
+    def _suggest(self, query: str, matched_all: int, **filters: Any) -> str | None:
+        """A corrected ``query`` that matches more documents (every word, same
+        filters) than ``query`` did, or None."""
+        if self._speller is None or self._speller.reader is not self._searcher.reader():
+            # Per open reader: its term counts are cached for the next query.
+            self._speller = Speller(self._searcher, self.words)
+        fixed = self._speller.suggest(query)
+        if fixed is None or fixed == query:
+            return None
+        try:
+            strict = self.compile(fixed, **filters).strict()
+        except QueryError:
+            return None
+        found = 0
+        for _ in self._searcher.docs_for_query(strict):
+            found += 1
+            if found > matched_all:
+                return fixed
+        return None
+
+    def similar(self, doc_id: str, *, limit: int = 10) -> SearchResult:
+        """Stories related to document ``doc_id`` (more like this, over title
+        and body), best first; the story itself and its duplicates are left out.
+        ``query`` of the result is ``doc_id``."""
+        if limit < 1:
+            raise QueryError(f"invalid limit {limit}: must be at least 1")
+        self._refresh()
+        s = self._searcher
+        docnum = s.document_number(id=doc_id)
+        if docnum is None:
+            raise SearchkitError(f"no document with id {doc_id!r} in the index at {self.index_dir}")
+        ranked, terms = similar_documents(s, docnum, self.words, limit=limit)
+        # Highlight the strongest shared terms, not all of them.
+        cq = CompiledQuery(clauses=(), terms=frozenset((t,) for t, _ in terms[:8]))
+        hits = tuple(self._hit(d, score, cq) for d, score in ranked)
+        return SearchResult(query=doc_id, hits=hits, total=len(hits), matched_all=len(hits), limit=limit)
 
     def _rank(self, cq: CompiledQuery, sort: SortOrder) -> tuple[list[tuple[int, float]], int]:
         """All matching documents in order, as (docnum, score)."""
@@ -226,7 +278,7 @@ class Searcher:
         strict = s.search(cq.strict(), limit=None)
         ranked = [(hit.docnum, hit.score or 0.0) for hit in strict]
         matched_all = len(ranked)
-        if matched_all < FORGIVING_BELOW and len(cq.clauses) > 1:
+        if matched_all < FORGIVING_BELOW and len(cq.units) > 1:
             ranked += self._forgiving(cq, {d for d, _ in ranked})
         if sort != "relevance":
             reverse = sort == "date"
@@ -239,21 +291,21 @@ class Searcher:
         """Documents matching most of the clauses (all but about a third),
         by how many they match, then by score."""
         s = self._searcher
-        n = len(cq.clauses)
+        n = len(cq.units)
         need = max(1, n - max(1, n // 3))
         allowed = None
         fq = cq.filter_query()
         if fq is not None:
             allowed = set(s.docs_for_query(fq))
         counts: dict[int, int] = {}
-        for clause in cq.clauses:
-            for d in s.docs_for_query(clause):
+        for unit in cq.units:
+            for d in s.docs_for_query(unit):
                 if d not in exclude and (allowed is None or d in allowed):
                     counts[d] = counts.get(d, 0) + 1
         candidates = {d for d, c in counts.items() if c >= need}
         if not candidates:
             return []
-        scored = s.search(wq.Or(list(cq.clauses)), filter=candidates, limit=None)
+        scored = s.search(wq.Or(list(cq.units)), filter=candidates, limit=None)
         rows = [(hit.docnum, hit.score or 0.0) for hit in scored]
         rows.sort(key=lambda r: (-counts[r[0]], -r[1]))
         return rows
@@ -342,12 +394,21 @@ def search(
     """Search the index at ``index_dir`` and return the ranked hits.
 
     ``options`` are those of :meth:`Searcher.search`: ``page``, ``sort``
-    (``"relevance"``, ``"date"`` newest first, ``"oldest"``), and the filters
-    ``source``, ``topic``, ``since``, ``until``. ``aliases`` adds the user's
-    alias files to the shipped table.
+    (``"relevance"``, ``"date"`` newest first, ``"oldest"``), the filters
+    ``source``, ``topic``, ``since``, ``until``, and ``facets``/``suggest``
+    (both on by default). ``aliases`` adds the user's alias files to the
+    shipped table. The result holds the page of hits, the total number of
+    matches, their counts per source, topic and year (``facets``) and, when
+    few documents match, a corrected query (``suggestion``).
     """
     with Searcher(index_dir, aliases=aliases) as s:
         return s.search(query, limit=limit, **options)
+
+
+def similar(doc_id: str, index_dir: Path | str = "index", limit: int = 10) -> SearchResult:
+    """Stories related to document ``doc_id`` (see :meth:`Searcher.similar`)."""
+    with Searcher(index_dir) as s:
+        return s.similar(doc_id, limit=limit)
 
 
 def get_document(doc_id: str, index_dir: Path | str = "index") -> Document:

@@ -93,3 +93,18 @@ def test_user_dictionary_is_used_at_index_and_query_time(
         result = s.search("量子纠错码")
     assert titles(result) == ["甲"]
     assert [result[0].snippet[a:b] for a, b in result[0].highlights] == ["量子纠错码"]
+
+
+def test_names_written_together_or_apart(search_docs: Callable[..., Callable[..., SearchResult]]) -> None:
+    run = search_docs(
+        [
+            dict(title="Stealer report", body="The DeerStealer malware hides in LNK files; analysts grabbed a heapdump."),
+            dict(title="Framework scans", body="Attackers scan Spring Boot actuator endpoints."),
+            dict(title="Web frameworks", body="JavaScript frameworks dominate front-end work."),
+        ]
+    )
+    assert titles(run("Deer Stealer LNK")) == ["Stealer report"]
+    assert titles(run("heap dump")) == ["Stealer report"]
+    assert titles(run("SpringBoot actuator")) == ["Framework scans"]
+    # Splitting happens on the query side only: a plain word is not a part of a name.
+    assert titles(run("java")) == []
