@@ -121,14 +121,19 @@ def make_snippet(
     # Some context before the first match, starting at a sentence if one
     # begins shortly before it.
     lead = min(first, max(0, (width - _cluster_width(spans, first, width)) // 3))
-    start = first - lead
-    for i in range(first - 1, max(-1, first - lead - 40), -1):
-        if text[i] in _SENTENCE_END:
-            start = i + 1
-            break
+    # Near the end of the text, use the room before the matches instead.
+    lead = max(lead, min(first, width - (len(text) - first)))
+    target = first - lead
+    # Start at a sentence when one begins near the target (but not after the
+    # first match); otherwise at a word.
+    window = range(max(0, target - 30), min(first, target + 30))
+    ends = [i + 1 for i in window if text[i] in _SENTENCE_END]
+    if target == 0:
+        start = 0
+    elif ends:
+        start = min(ends, key=lambda i: abs(i - target))
     else:
-        if start > 0:
-            start = _word_start(text, start)
+        start = _word_start(text, target)
     return _cut(text, start, width, spans)
 
 
