@@ -433,6 +433,8 @@ class _Compiler:
             self.substrings.add(fold(run_text))
         for w in words:
             self.terms.add((w,))
+        if len(words) > 1:
+            self.terms.add(tuple(words))  # highlighted as one span where contiguous
         return options[0] if len(options) == 1 else wq.Or(options)
 
     def text(
