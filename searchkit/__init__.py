@@ -19,7 +19,8 @@ The data's path, one module each: :mod:`~searchkit.document` (file → Document)
 
 from __future__ import annotations
 
-from .document import Document, parse_document
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     DocumentError,
     IndexBusyError,
@@ -28,8 +29,37 @@ from .errors import (
     QueryError,
     SearchkitError,
 )
-from .indexer import IndexReport, Skipped, rebuild_index, update_index
-from .search import Hit, Searcher, SearchResult, get_document, search
+from .search import Hit, Searcher, SearchResult, get_document, search, similar
+
+if TYPE_CHECKING:
+    from .document import Document, parse_document
+    from .indexer import IndexReport, Skipped, rebuild_index, update_index
+    from .stats import IndexStats, index_stats
+
+#: Loaded on first use, so that a search does not pay for the indexer and the
+#: document layer. (``search`` above stays eager: it shares its name with the
+#: submodule, whose import would otherwise shadow the function.)
+_LAZY = {
+    "Document": "document",
+    "parse_document": "document",
+    "IndexReport": "indexer",
+    "Skipped": "indexer",
+    "rebuild_index": "indexer",
+    "update_index": "indexer",
+    "IndexStats": "stats",
+    "index_stats": "stats",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "Document",
@@ -40,6 +70,9 @@ __all__ = [
     "Skipped",
     "search",
     "get_document",
+    "similar",
+    "index_stats",
+    "IndexStats",
     "Searcher",
     "SearchResult",
     "Hit",

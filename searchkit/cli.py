@@ -18,12 +18,27 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import render
 from .errors import IndexNotFoundError, QueryError, SearchkitError
-from .indexer import rebuild_index, update_index
 from .search import Searcher
+from .stats import index_stats
+
+
+def rebuild_index(*args: Any, **kwargs: Any) -> Any:
+    """:func:`searchkit.indexer.rebuild_index`, imported on first use: a
+    search never needs the indexer (nor the document layer it pulls in)."""
+    from .indexer import rebuild_index as run
+
+    return run(*args, **kwargs)
+
+
+def update_index(*args: Any, **kwargs: Any) -> Any:
+    """:func:`searchkit.indexer.update_index`, imported on first use."""
+    from .indexer import update_index as run
+
+    return run(*args, **kwargs)
+
 
 DOCS_ENV = "SEARCHKIT_DOCS"
 INDEX_ENV = "SEARCHKIT_INDEX"
@@ -64,13 +79,19 @@ def _fail(message: object, code: int) -> None:
     sys.exit(code)
 
 
+#: What the progress bar says in the stages of a build other than indexing.
+_STAGE_LABELS = {"reading": "Learning page templates", "writing": "Writing index segments"}
+
+
 @contextmanager
-def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
     if not enabled:
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
-        TextColumn(label),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -79,8 +100,10 @@ def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] 
     ) as bar:
         task = bar.add_task(label, total=None)
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def update(done: int, total: int, stage: str = "indexing") -> None:
+            # The stages of indexer.Progress: reading, indexing, writing.
+            description = _STAGE_LABELS.get(stage, label) if stage != "indexing" else label
+            bar.update(task, completed=done, total=total, description=description)
 
         yield update
 
@@ -106,6 +129,12 @@ wait_option = click.option(
     show_default=True,
     help="Seconds to wait when another process is updating the index.",
 )
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that parse and analyze documents (default: one per core for large folders).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,15 +158,26 @@ def main() -> None:
     help="Extra jieba dictionary (word [freq] per line); repeatable.",
 )
 @wait_option
+@workers_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def rebuild_cmd(
-    docs_dir: Path | None, index_dir: Path | None, user_dicts: tuple[Path, ...], wait: float, quiet: bool
+    docs_dir: Path | None,
+    index_dir: Path | None,
+    user_dicts: tuple[Path, ...],
+    wait: float,
+    workers: int | None,
+    quiet: bool,
 ) -> None:
-    """Build the index from scratch from every .txt and .md file in the docs folder."""
+    """Build the index from scratch from every .txt and .md file in the docs folder.
+
+    The index being replaced keeps answering searches until the new one is
+    complete; an interrupted rebuild leaves it as it was."""
     docs_dir = docs_dir or _default_docs()
     index_dir = index_dir or _default_index()
     with _errors(), _progress("Indexing", not quiet) as progress:
-        report = rebuild_index(docs_dir, index_dir, user_dicts=user_dicts, progress=progress, wait=wait)
+        report = rebuild_index(
+            docs_dir, index_dir, user_dicts=user_dicts, progress=progress, wait=wait, workers=workers
+        )
     render.print_report(_err(), report)
 
 
@@ -145,14 +185,49 @@ def rebuild_cmd(
 @docs_option
 @index_option
 @wait_option
+@workers_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def index_cmd(docs_dir: Path | None, index_dir: Path | None, wait: float, quiet: bool) -> None:
-    """Update the index: add new files, re-index changed ones, drop deleted ones."""
+def index_cmd(docs_dir: Path | None, index_dir: Path | None, wait: float, workers: int | None, quiet: bool) -> None:
+    """Update the index: add new files, re-index changed ones, drop deleted ones.
+
+    Only files whose size or modification time changed are read, so the cost
+    follows what changed. Builds the index when there is none yet."""
     docs_dir = docs_dir or _default_docs()
     index_dir = index_dir or _default_index()
     with _errors(), _progress("Updating", not quiet) as progress:
-        report = update_index(docs_dir, index_dir, progress=progress, wait=wait)
+        report = update_index(docs_dir, index_dir, progress=progress, wait=wait, workers=workers)
     render.print_report(_err(), report, verb="Index holds")
+
+
+@main.command("check")
+@index_option
+@click.option("--full", is_flag=True, help="Read every posting list, not a sample (slow on large indexes).")
+def check_cmd(index_dir: Path | None, full: bool) -> None:
+    """Check the index's health: files, segments, documents and counts.
+
+    Exits with 1 and says how to repair it when anything is damaged."""
+    from .storage import check_index
+
+    with _errors():
+        health = check_index(index_dir or _default_index(), full=full)
+    out = _out()
+    facts = [
+        ("index", str(health.index_dir)),
+        ("generation", health.generation or "-"),
+        ("documents", "-" if health.documents is None else str(health.documents)),
+        ("segments", "-" if health.segments is None else str(health.segments)),
+        ("size", f"{health.size_bytes / 1e6:.1f} MB"),
+        *health.facts,
+    ]
+    for key, value in facts:
+        out.print(f"{key:>12}  {value}", highlight=False, markup=False)
+    for note in health.notes:
+        out.print(f"{'note':>12}  {note}", highlight=False, markup=False)
+    if not health.ok:
+        for problem in health.problems[:-1]:
+            click.echo(click.style("error: ", fg="red") + problem, err=True)
+        _fail(health.problems[-1], 1)
+    out.print(f"{'status':>12}  ok", highlight=False, markup=False)
 
 
 def _open_or_build(index_dir: Path | None, aliases: tuple[Path, ...] = ()) -> Searcher:
@@ -198,7 +273,9 @@ def _open_or_build(index_dir: Path | None, aliases: tuple[Path, ...] = ()) -> Se
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Extra alias file (tab-separated equivalent names per line); repeatable.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@click.option("--facets", "show_facets", is_flag=True, help="Also count the matches per source, topic and year.")
+@click.option("--no-suggest", is_flag=True, help="Never propose a corrected query (did you mean).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result (hits, total, facets, suggestion) as JSON.")
 def search_cmd(
     query: tuple[str, ...],
     index_dir: Path | None,
@@ -210,6 +287,8 @@ def search_cmd(
     since: str | None,
     until: str | None,
     alias_files: tuple[Path, ...],
+    show_facets: bool,
+    no_suggest: bool,
     as_json: bool,
 ) -> None:
     """Search the index. Words are all required; also OR, -word, "a phrase",
@@ -220,11 +299,41 @@ def search_cmd(
             result = searcher.search(
                 text, limit=limit, page=page, sort=sort,  # type: ignore[arg-type]
                 source=source, topic=topic, since=since, until=until,
+                facets=show_facets or as_json, suggest=not no_suggest,
             )
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        render.print_result(_out(), result)
+        render.print_result(_out(), result, show_facets=show_facets)
+
+
+@main.command("similar")
+@click.argument("doc_id")
+@index_option
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(min=1), help="How many stories.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+def similar_cmd(doc_id: str, index_dir: Path | None, limit: int, as_json: bool) -> None:
+    """Stories related to the document DOC_ID (its id as shown by --json or `show`)."""
+    with _errors(), Searcher(index_dir or _default_index()) as searcher:
+        result = searcher.similar(doc_id, limit=limit)
+        title = searcher.get_document(doc_id).title
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        render.print_similar(_out(), title, result)
+
+
+@main.command("stats")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON on stdout.")
+def stats_cmd(index_dir: Path | None, as_json: bool) -> None:
+    """What the index holds: documents, sources, dates, size, last build."""
+    with _errors():
+        stats = index_stats(index_dir or _default_index())
+    if as_json:
+        click.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        render.print_stats(_out(), stats)
 
 
 @main.command("show")

@@ -19,20 +19,22 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from whoosh import query as wq
 from whoosh import scoring
 
 from . import storage
 from .aliases import load_aliases
-from .document import Document
 from .errors import QueryError, SearchkitError
-from .facets import count_facets
+from .facets import FacetCounter
 from .query import CompiledQuery, compile_query, parse_date_range, parse_query
 from .related import similar_documents
 from .snippet import make_snippet
-from .suggest import SUGGEST_BELOW, Speller
+from .suggest import Speller, suggestion_needs
+
+if TYPE_CHECKING:
+    from .document import Document
 
 __all__ = ["Hit", "SearchResult", "Searcher", "search", "get_document", "similar", "SortOrder"]
 
@@ -142,6 +144,7 @@ class Searcher:
         self._searcher = self._ix.searcher(weighting=_WEIGHTING)
         self.words: tuple[tuple[str, int], ...] = getattr(self._ix.schema["body"].analyzer, "words", ())
         self._speller: Speller | None = None
+        self._facet_counter: FacetCounter | None = None
 
     def close(self) -> None:
         self._searcher.close()
@@ -185,6 +188,8 @@ class Searcher:
         if since or until:
             start = _as_date(since, "since", first=True)
             end = _as_date(until, "until", first=False)
+            if start and end and start > end:
+                raise QueryError(f"invalid dates: --since {since} is after --until {until}")
             extra.append(
                 wq.DateRange(
                     "date",
@@ -226,18 +231,26 @@ class Searcher:
         ranked, matched_all = self._rank(cq, sort)
         offset = (page - 1) * limit
         hits = tuple(self._hit(docnum, score, cq) for docnum, score in ranked[offset : offset + limit])
-        counts = count_facets(s.reader(), {d for d, _ in ranked}) if facets else {}
+        counts = self._facets().count({d for d, _ in ranked}) if facets else {}
         suggestion = None
-        if suggest and matched_all < SUGGEST_BELOW:
-            suggestion = self._suggest(query, matched_all, source=source, topic=topic, since=since, until=until)
+        need = suggestion_needs(matched_all) if suggest else None
+        if need is not None:
+            suggestion = self._suggest(query, need, source=source, topic=topic, since=since, until=until)
         return SearchResult(
             query=query, hits=hits, total=len(ranked), matched_all=matched_all, page=page, limit=limit,
             facets=counts, suggestion=suggestion,
         )
 
-    def _suggest(self, query: str, matched_all: int, **filters: Any) -> str | None:
-        """A corrected ``query`` that matches more documents (every word, same
-        filters) than ``query`` did, or None."""
+    def _facets(self) -> FacetCounter:
+        """The facet counter of the open reader (it learns the documents'
+        values as it goes, so it lives as long as the reader)."""
+        if self._facet_counter is None or self._facet_counter.reader is not self._searcher.reader():
+            self._facet_counter = FacetCounter(self._searcher.reader())
+        return self._facet_counter
+
+    def _suggest(self, query: str, need: int, **filters: Any) -> str | None:
+        """A corrected ``query`` that matches at least ``need`` documents
+        (every word, same filters), or None."""
         if self._speller is None or self._speller.reader is not self._searcher.reader():
             # Per open reader: its term counts are cached for the next query.
             self._speller = Speller(self._searcher, self.words)
@@ -248,12 +261,14 @@ class Searcher:
             strict = self.compile(fixed, **filters).strict()
         except QueryError:
             return None
-        found = 0
-        for _ in self._searcher.docs_for_query(strict):
-            found += 1
-            if found > matched_all:
-                return fixed
-        return None
+        # Step through the matcher: docs_for_query() would collect every
+        # match of an And first, and only a few are needed.
+        m = strict.matcher(self._searcher)
+        for _ in range(need):
+            if not m.is_active():
+                return None
+            m.next()
+        return fixed
 
     def similar(self, doc_id: str, *, limit: int = 10) -> SearchResult:
         """Stories related to document ``doc_id`` (more like this, over title
@@ -337,6 +352,8 @@ class Searcher:
 
 
 def _document_from_stored(f: dict[str, Any]) -> Document:
+    from .document import Document  # noqa: PLC0415 - a search never needs the document layer
+
     meta = json.loads(f.get("meta") or "{}")
 
     def when(key: str) -> dt.datetime | None:
@@ -379,7 +396,8 @@ def _as_date(value: dt.date | str | None, name: str, *, first: bool) -> dt.date 
     try:
         start, end = parse_date_range(str(value))
     except QueryError as exc:
-        raise QueryError(f"invalid --{name} value {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD") from exc
+        reason = str(exc).partition(": ")[2] or "use YYYY, YYYY-MM or YYYY-MM-DD"
+        raise QueryError(f"invalid --{name} value {value!r}: {reason}") from exc
     return start if first else end
 
 

@@ -72,13 +72,19 @@ def write_doc(
     date: str = "2025-01-15",
     fetch_date: str = "2025-02-01T10:00:00",
     chrome: bool = True,
+    topics: Sequence[str] = (),
 ) -> Path:
-    """Write one document in the seed format (front matter + page with chrome)."""
+    """Write one document in the seed format (front matter + page with chrome).
+
+    ``topics`` become a line of tag links under the article, the way news
+    sites list a story's tags."""
     url = url or f"https://news.example.com/{Path(name).stem}"
     page = f"# {title}\n\n"
     if chrome:
         page += _CHROME_TOP + "\n"
     page += textwrap.dedent(body).strip() + "\n"
+    if topics:
+        page += "\nTags: " + " ".join(f"[{t}](/tag/{t})" for t in topics) + "\n"
     if chrome:
         page += _CHROME_BOTTOM
     text = f"---\ntitle: {title}\nurl: {url}\nsource: {source}\ndate: {date}\nfetch_date: {fetch_date}\n---\n\n{page}"
@@ -132,3 +138,22 @@ def search_docs(make_docs: Callable[..., Path], build_index: Callable[..., Path]
         return do_search
 
     return run
+
+
+@pytest.fixture(scope="module")
+def index_docs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Sequence[dict[str, Any]]], Path]:
+    """Write documents (as for :func:`make_docs`) and index them once for a
+    whole test module; returns the index folder (the documents are in the
+    ``docs`` folder beside it). For collections the tests only read."""
+    from searchkit import rebuild_index
+
+    def build(docs: Sequence[dict[str, Any]]) -> Path:
+        root = tmp_path_factory.mktemp("collection")
+        for i, spec in enumerate(docs):
+            spec = dict(spec)
+            name = spec.pop("name", f"doc{i:03d}.txt")
+            write_doc(root / "docs", name, **spec)
+        rebuild_index(root / "docs", root / "index")
+        return root / "index"
+
+    return build
