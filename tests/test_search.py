@@ -186,3 +186,30 @@ def test_get_document_returns_the_clean_article(sample_index: Path) -> None:
     assert "纯强化学习" in doc.body and "登录" not in doc.body
 
 
+
+
+def test_no_template_line_of_the_samples_is_in_any_body(sample_index: Path, sample_docs: Path) -> None:
+    """A line on at least half the pages of a site is chrome: it must not be
+    in any indexed body of that site."""
+    from collections import Counter, defaultdict
+
+    from searchkit.document import read_page
+    from searchkit.indexer import iter_stored
+    from searchkit.markup import to_text
+
+    pages = [read_page(p) for p in sorted(sample_docs.glob("*.txt"))]
+    by_source: dict[str, list[set[str]]] = defaultdict(list)
+    for page in pages:
+        lines = {to_text(ln).strip() for ln in page.markdown.splitlines()}
+        by_source[page.source].append({ln for ln in lines if len(ln) > 3})
+    checked = 0
+    for fields in iter_stored(sample_index):
+        sets = by_source[str(fields["source"])]
+        if len(sets) < 3:
+            continue
+        counts = Counter(line for s in sets for line in s)
+        template = {line for line, n in counts.items() if n >= len(sets) / 2}
+        body_lines = {ln.strip() for ln in str(fields["body"]).splitlines()}
+        assert not (template & body_lines), (fields["title"], template & body_lines)
+        checked += 1
+    assert checked >= 30
