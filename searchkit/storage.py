@@ -36,7 +36,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from .errors import IndexBusyError, IndexCorruptError, IndexNotFoundError
 
 __all__ = [
     "open_index",
+    "open_dir",
     "live_generation",
     "new_generation",
     "clone_generation",
@@ -121,6 +122,16 @@ def _verify_sizes(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
             )
 
 
+def open_dir(gen: Path | str) -> whoosh_index.Index:
+    """The Whoosh index in one generation directory, read through plain file
+    reads. (Whoosh's memory-mapped mode copies every segment's term and
+    posting files into memory when it opens them: seconds and gigabytes for a
+    large index, for no gain in query speed.)"""
+    from whoosh.filedb.filestore import FileStorage
+
+    return FileStorage(str(gen), supports_mmap=False).open_index()
+
+
 def open_index(index_dir: Path | str) -> whoosh_index.Index:
     """Open the live generation for reading, turning damage into one clear error.
 
@@ -133,7 +144,7 @@ def open_index(index_dir: Path | str) -> whoosh_index.Index:
         gen = live_generation(index_dir)
         try:
             _verify_sizes(index_dir, gen, read_manifest(gen))
-            ix = whoosh_index.open_dir(str(gen))
+            ix = open_dir(gen)
             ix.reader().close()  # opens every segment: damage shows here, not mid-search
             return ix
         except (IndexCorruptError, whoosh_index.EmptyIndexError, OSError) as exc:
@@ -392,7 +403,7 @@ def check_index(index_dir: Path | str, *, full: bool = False, sample: int = 2000
         problems.append(str(exc))
         return Health(**health, facts=tuple(facts), problems=tuple(problems))
     try:
-        ix = whoosh_index.open_dir(str(gen))
+        ix = open_dir(gen)
         reader = ix.reader()
     except Exception as exc:  # noqa: BLE001 - any failure here is damage
         problems.append(f"index at {index_dir} does not open ({type(exc).__name__}: {exc}); {REBUILD_HINT}")
