@@ -329,14 +329,13 @@ class CompiledQuery:
     substrings: frozenset[str] = field(default_factory=frozenset)
 
     def strict(self) -> wq.Query:
-        """Every clause and filter matches, exclusions do not."""
+        """Every clause and filter matches, exclusions do not. (The proximity
+        ``bonus`` is applied by the searcher to the best of these.)"""
         q: wq.Query = wq.And([*self.clauses, *self.required]) if len(self.clauses) + len(self.required) > 1 else (
             [*self.clauses, *self.required][0]
         )
         if self.excluded:
             q = _without(q, self.excluded)
-        if self.bonus is not None:
-            q = wq.AndMaybe(q, self.bonus)
         return q
 
     def filter_query(self) -> wq.Query | None:
@@ -487,13 +486,12 @@ class _Compiler:
         self.terms.add(tuple(seq))
         folded = fold(text).strip()
         only_han = all(is_han(t) for t in seq) and is_han(folded)
-        word_q: wq.Query = wq.Term(fieldname, seq[0]) if len(seq) == 1 else wq.Phrase(fieldname, seq)
         if not only_han:
-            return word_q
-        # Pure Chinese: the exact character sequence, even where jieba cut the
-        # document differently from the query.
+            return wq.Term(fieldname, seq[0]) if len(seq) == 1 else wq.Phrase(fieldname, seq)
+        # Pure Chinese: the words in sequence, or the exact character string
+        # (even where jieba cut the document differently from the query).
         run = "".join(ch for ch in text if is_han(ch))
-        return wq.Or([word_q, self._han_run(run, seq, fieldname, phrase=True)])
+        return self._han_run(run, seq, fieldname, phrase=True)
 
     # -- nodes --------------------------------------------------------------
 

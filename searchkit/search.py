@@ -42,6 +42,8 @@ SortOrder = Literal["relevance", "date", "oldest"]
 
 #: Below this many documents matching every word, the forgiving tier joins.
 FORGIVING_BELOW = 10
+#: The proximity bonus re-ranks this many of the best documents.
+RERANK_TOP = 200
 #: Whoosh's defaults, with titles (short) normalised for length less.
 _WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.4, title_cjk_B=0.4)
 
@@ -293,14 +295,28 @@ class Searcher:
         strict = s.search(cq.strict(), limit=None)
         ranked = [(hit.docnum, hit.score or 0.0) for hit in strict]
         matched_all = len(ranked)
+        if cq.bonus is not None and matched_all > 1:
+            ranked = self._rerank_by_proximity(ranked, cq.bonus)
         if matched_all < FORGIVING_BELOW and len(cq.units) > 1:
             ranked += self._forgiving(cq, {d for d, _ in ranked})
         if sort != "relevance":
             reverse = sort == "date"
             missing = dt.datetime.min if reverse else dt.datetime.max
-            dates = {d: s.stored_fields(d).get("date") or missing for d, _ in ranked}
-            ranked.sort(key=lambda r: dates[r[0]], reverse=reverse)
+            dates = self._searcher.reader().column_reader("date", translate=True)
+            ranked.sort(key=lambda r: dates[r[0]] or missing, reverse=reverse)
         return ranked, matched_all
+
+    def _rerank_by_proximity(self, ranked: list[tuple[int, float]], bonus: wq.Query) -> list[tuple[int, float]]:
+        """Add the proximity bonus to the best :data:`RERANK_TOP` documents.
+
+        Checking word positions is the costly part of a phrase, so it is
+        done for the documents that can reach the first pages, not for
+        every match of a broad query."""
+        head, tail = ranked[:RERANK_TOP], ranked[RERANK_TOP:]
+        found = self._searcher.search(bonus, filter={d for d, _ in head}, limit=None)
+        extra = {hit.docnum: hit.score or 0.0 for hit in found}
+        head = sorted(((d, sc + extra.get(d, 0.0)) for d, sc in head), key=lambda r: -r[1])
+        return head + tail
 
     def _forgiving(self, cq: CompiledQuery, exclude: set[int]) -> list[tuple[int, float]]:
         """Documents matching most of the clauses (all but about a third),
