@@ -96,6 +96,9 @@ class IndexReport:
 
     indexed: int
     skipped: tuple[Skipped, ...] = ()
+    #: indexed files with a note: what was repaired or assumed, e.g.
+    #: "indexed the first 20 MB of 21.0 MB" or "no url: id from the file path"
+    noted: tuple[Skipped, ...] = ()
     added: int = 0
     updated: int = 0
     removed: int = 0
@@ -276,7 +279,9 @@ class _SegmentBuilder:
             raise SearchkitError(f"{path}: cannot be indexed ({exc})") from exc
         self.added += 1
         fetched = doc.fetched_at.isoformat() if doc.fetched_at else ""
-        return (rel, size, mtime_ns, digest, doc.id, fetched, docnum, None)
+        # For an indexed file the last slot carries what was repaired or
+        # assumed while reading it (a truncated prefix, a missing url…).
+        return (rel, size, mtime_ns, digest, doc.id, fetched, docnum, "; ".join(doc.notes) or None)
 
     def finish(self) -> Any:
         """Write the segment out; returns it (``None`` when it is empty)."""
@@ -602,7 +607,7 @@ class _Entry:
     id: str | None
     fetched: str
     state: str  # INDEXED, DUPLICATE or SKIPPED
-    note: str = ""  # the skip reason, or the file a duplicate gives way to
+    note: str = ""  # the skip reason, the file a duplicate gives way to, or an indexed file's notes
 
     def row(self, rel: str) -> list[Any]:
         return [rel, self.size, self.mtime_ns, self.hash, self.id, self.fetched, self.state, self.note]
@@ -636,7 +641,7 @@ def _entry(rec: _Record, racy_after: int) -> _Entry:
         mtime_ns = -1  # see _RACY_NS
     if doc_id is None:
         return _Entry(size, mtime_ns, digest, None, "", SKIPPED, reason or "")
-    return _Entry(size, mtime_ns, digest, doc_id, fetched, INDEXED)
+    return _Entry(size, mtime_ns, digest, doc_id, fetched, INDEXED, reason or "")
 
 
 def _winner(rels: Iterable[str], entries: dict[str, _Entry]) -> str:
@@ -655,8 +660,18 @@ def _mark_duplicates(ids: Iterable[str], by_id: dict[str, list[str]], entries: d
         winners[doc_id] = win
         for rel in rels:
             e = entries[rel]
-            e.state, e.note = (INDEXED, "") if rel == win else (DUPLICATE, win)
+            if rel != win:
+                e.state, e.note = DUPLICATE, win
+            elif e.state == DUPLICATE:
+                e.state, e.note = INDEXED, ""
     return winners
+
+
+def _notes_from_table(docs_dir: Path, entries: dict[str, _Entry]) -> tuple[Skipped, ...]:
+    """Indexed files with something to say (e.g. only a prefix was indexed)."""
+    return tuple(
+        Skipped(docs_dir / rel, e.note) for rel, e in sorted(entries.items()) if e.state == INDEXED and e.note
+    )
 
 
 def _skipped_from_table(docs_dir: Path, entries: dict[str, _Entry]) -> list[Skipped]:
@@ -803,6 +818,7 @@ def _rebuild_locked(
         indexed=documents,
         added=documents,
         skipped=tuple(skipped),
+        noted=_notes_from_table(docs_dir, entries),
         seconds=time.perf_counter() - started,
         index_dir=index_dir,
     )
@@ -917,6 +933,7 @@ def _update_locked(
         return IndexReport(
             indexed=sum(1 for e in entries.values() if e.state == INDEXED),
             skipped=tuple(skipped),
+            noted=_notes_from_table(docs_dir, entries),
             unchanged=len(entries),
             seconds=time.perf_counter() - started,
             index_dir=index_dir,
@@ -1008,6 +1025,7 @@ def _update_locked(
     return IndexReport(
         indexed=documents,
         skipped=tuple(skipped),
+        noted=_notes_from_table(docs_dir, entries),
         added=added,
         updated=updated,
         removed=removed,

@@ -189,3 +189,5 @@ def print_report(console: Console, report: IndexReport, *, verb: str = "Indexed"
     console.print(Text(" · ".join(parts), style="bold green"))
     for s in report.skipped:
         console.print(Text.assemble(("  skipped ", "yellow"), str(s.path), ": ", s.reason))
+    for n in report.noted:
+        console.print(Text.assemble(("  note ", "cyan"), str(n.path), ": ", n.reason))

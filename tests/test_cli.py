@@ -123,3 +123,16 @@ def test_python_dash_m_runs_the_cli() -> None:
 
     out = subprocess.run([sys.executable, "-m", "searchkit", "--help"], capture_output=True, text=True, check=True)
     assert "rebuild-index" in out.stdout and "search" in out.stdout
+
+
+def test_rebuild_report_names_what_was_assumed(tmp_path: Path, runner: CliRunner) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "nourl.txt").write_text(
+        "---\ntitle: 无链接的文章\nsource: 测试\ndate: 2025-01-02\n---\n\n# 无链接的文章\n\n这篇文章没有 url 字段，但仍然应当被索引。\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["rebuild-index", "--docs", str(docs), "--index", str(tmp_path / "ix"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 1 document" in result.output
+    assert "note" in result.output and "nourl.txt" in result.output and "url" in result.output
