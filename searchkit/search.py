@@ -43,7 +43,7 @@ SortOrder = Literal["relevance", "date", "oldest"]
 #: Below this many documents matching every word, the forgiving tier joins.
 FORGIVING_BELOW = 10
 #: The proximity bonus re-ranks this many of the best documents.
-RERANK_TOP = 200
+RERANK_TOP = 100
 #: Whoosh's defaults, with titles (short) normalised for length less.
 _WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.4, title_cjk_B=0.4)
 
