@@ -213,3 +213,17 @@ def test_no_template_line_of_the_samples_is_in_any_body(sample_index: Path, samp
         assert not (template & body_lines), (fields["title"], template & body_lines)
         checked += 1
     assert checked >= 30
+
+
+def test_length_preload_changes_no_score(sample_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-memory length columns are an optimisation: same hits, same scores."""
+    import importlib
+
+    module = importlib.import_module("searchkit.search")
+    queries = ["DeepSeek 训练成本", "勒索软件", "Windows 漏洞", "open source"]
+    with searchkit.Searcher(sample_index) as s:
+        fast = [[(h.id, h.score) for h in s.search(q)] for q in queries]
+    monkeypatch.setattr(module, "_preload_lengths", lambda searcher: None)
+    with searchkit.Searcher(sample_index) as s:
+        slow = [[(h.id, h.score) for h in s.search(q)] for q in queries]
+    assert fast == slow and any(fast)
