@@ -222,6 +222,8 @@ def test_length_preload_changes_no_score(sample_index: Path, monkeypatch: pytest
     module = importlib.import_module("searchkit.search")
     queries = ["DeepSeek 训练成本", "勒索软件", "Windows 漏洞", "open source"]
     with searchkit.Searcher(sample_index) as s:
+        readers = s._searcher.reader()._perdoc._readers  # whoosh3 internals: the preload took effect
+        assert any(isinstance(r, bytes) for r in readers.values())
         fast = [[(h.id, h.score) for h in s.search(q)] for q in queries]
     monkeypatch.setattr(module, "_preload_lengths", lambda searcher: None)
     with searchkit.Searcher(sample_index) as s:
