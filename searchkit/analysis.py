@@ -95,10 +95,22 @@ def is_han(text: str) -> bool:
 # --------------------------------------------------------------------- folding
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    folded = unicodedata.normalize("NFKC", ch).lower()
-    return folded if len(folded) == 1 else ch.lower() if len(ch.lower()) == 1 else ch
+class _FoldTable(dict):  # type: ignore[type-arg]
+    """``str.translate`` table folding one character to one character (NFKC
+    and lower case), filled on first sight of each character. A character
+    whose folded form is longer than one (ﬁ, İ) keeps a one-character form,
+    so offsets never move."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        folded = unicodedata.normalize("NFKC", ch).lower()
+        if len(folded) != 1:
+            folded = ch.lower() if len(ch.lower()) == 1 else ch
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 class _Converter:
@@ -143,9 +155,7 @@ def fold(text: str) -> str:
     ``len(fold(s)) == len(s)`` always holds: that is what lets token offsets
     computed on the folded text highlight the original.
     """
-    folded = "".join([_fold_char(c) if not c.isascii() else c for c in text]).lower()
-    if len(folded) != len(text):  # str.lower() can grow a few letters (İ)
-        folded = "".join(_fold_char(c) for c in text)
+    folded = text.translate(_FOLD_TABLE)
     if is_han(folded):
         folded = _Converter.convert(folded)
     return folded

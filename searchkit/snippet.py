@@ -46,7 +46,9 @@ def find_matches(
     character by character. Overlapping spans are merged, so no character is
     highlighted twice.
     """
-    tokens = list(tokenize(text, words))
+    terms = [seq for seq in terms if seq]
+    folded = fold(text)
+    tokens = _tokens_near(text, folded, terms, substrings, words)
     by_text: dict[str, list[Token]] = defaultdict(list)
     at_pos: dict[int, dict[str, Token]] = defaultdict(dict)
     for t in tokens:
@@ -54,8 +56,6 @@ def find_matches(
         at_pos[t.pos].setdefault(t.text, t)
     spans: list[tuple[int, int]] = []
     for seq in terms:
-        if not seq:
-            continue
         for first in by_text.get(seq[0], ()):
             end = first.end
             for i, term in enumerate(seq[1:], 1):
@@ -66,7 +66,6 @@ def find_matches(
             else:
                 spans.append((first.start, end))
     if substrings:
-        folded = fold(text)
         for sub in substrings:
             if not sub:
                 continue
@@ -75,6 +74,63 @@ def find_matches(
                 spans.append((start, start + len(sub)))
                 start = folded.find(sub, start + len(sub))
     return _merge(spans)
+
+
+#: Bodies up to this long are analyzed whole; longer ones only around the
+#: places where a query term may stand (analysis is most of a hit's cost).
+_ANALYZE_WHOLE_BELOW = 2000
+_CONTEXT = SNIPPET_CHARS // 2 + 20
+_MAX_ANCHORS = 40
+
+
+def _tokens_near(
+    text: str,
+    folded: str,
+    terms: list[tuple[str, ...]],
+    substrings: Iterable[str],
+    words: tuple[tuple[str, int], ...],
+) -> list[Token]:
+    """Tokens of ``text``, or of the windows of it around each place where
+    a query term's text (or its stem, a prefix) occurs in the folded body.
+
+    Each window is analyzed on its own, its positions kept apart from the
+    next window's, so a phrase never matches across a gap."""
+    if len(text) <= _ANALYZE_WHOLE_BELOW:
+        return list(tokenize(text, words))
+    # A Latin term is stemmed or joined (encrypt, gpt4o): its first three
+    # characters stand in the text as written; a Chinese term stands whole.
+    anchors = {seq[0][:3] if seq[0].isascii() else seq[0] for seq in terms if len(seq[0]) >= 2}
+    anchors |= {sub for sub in substrings if sub}
+    starts: list[int] = []
+    for anchor in anchors:
+        at = folded.find(anchor)
+        while at >= 0 and len(starts) < _MAX_ANCHORS * len(anchors):
+            starts.append(at)
+            at = folded.find(anchor, at + len(anchor))
+    if not starts:
+        return list(tokenize(text, words))
+    windows: list[list[int]] = []
+    for at in sorted(starts):
+        lo, hi = max(0, at - _CONTEXT), min(len(text), at + _CONTEXT)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    tokens: list[Token] = []
+    pos = 0
+    for lo, hi in windows:
+        lo, hi = _word_start(text, lo), _word_end(text, hi)
+        for t in tokenize(text[lo:hi], words, start_pos=pos):
+            tokens.append(Token(t.text, t.pos, t.start + lo, t.end + lo))
+        pos = (tokens[-1].pos if tokens else pos) + 2
+    return tokens
+
+
+def _word_end(text: str, i: int) -> int:
+    """Move ``i`` forward to the end of the Latin word it falls in."""
+    while i < len(text) and 0 < i and text[i - 1].isascii() and text[i - 1].isalnum() and text[i].isascii() and text[i].isalnum():
+        i += 1
+    return i
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

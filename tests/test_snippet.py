@@ -43,3 +43,12 @@ def test_match_near_the_end_keeps_a_full_window() -> None:
     snip = make_snippet(body, {("量子",)})
     assert len(snip.text) > SNIPPET_CHARS // 2
     assert [snip.text[s:e] for s, e in snip.highlights] == ["量子"]
+
+
+def test_long_bodies_find_matches_far_in_and_in_other_forms() -> None:
+    filler = "这一段与查询无关，只是用来填充很长的正文。" * 150  # ~3,000 characters
+    body = f"{filler}Researchers broke the encryption of the GPT-4o demo. {filler}深度求索发布了新模型。{filler}"
+    spans = find_matches(body, {("encrypt",), ("gpt4o",), ("gpt", "4o"), ("深度求索",)}, words=WORDS)
+    assert [body[s:e] for s, e in spans] == ["encryption", "GPT-4o", "深度求索"]
+    snip = make_snippet(body, {("encrypt",), ("gpt4o",), ("gpt", "4o")}, words=WORDS)
+    assert [snip.text[s:e] for s, e in snip.highlights] == ["encryption", "GPT-4o"]
