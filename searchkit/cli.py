@@ -24,21 +24,8 @@ from .errors import IndexNotFoundError, QueryError, SearchkitError
 from .search import Searcher
 from .stats import index_stats
 
-
-def rebuild_index(*args: Any, **kwargs: Any) -> Any:
-    """:func:`searchkit.indexer.rebuild_index`, imported on first use: a
-    search never needs the indexer (nor the document layer it pulls in)."""
-    from .indexer import rebuild_index as run
-
-    return run(*args, **kwargs)
-
-
-def update_index(*args: Any, **kwargs: Any) -> Any:
-    """:func:`searchkit.indexer.update_index`, imported on first use."""
-    from .indexer import update_index as run
-
-    return run(*args, **kwargs)
-
+# The indexer (and the document layer it pulls in) is imported inside the
+# commands that write: a search never needs it, and start-up time counts.
 
 DOCS_ENV = "SEARCHKIT_DOCS"
 INDEX_ENV = "SEARCHKIT_INDEX"
@@ -175,6 +162,8 @@ def rebuild_cmd(
     docs_dir = docs_dir or _default_docs()
     index_dir = index_dir or _default_index()
     with _errors(), _progress("Indexing", not quiet) as progress:
+        from .indexer import rebuild_index
+
         report = rebuild_index(
             docs_dir, index_dir, user_dicts=user_dicts, progress=progress, wait=wait, workers=workers
         )
@@ -195,6 +184,8 @@ def index_cmd(docs_dir: Path | None, index_dir: Path | None, wait: float, worker
     docs_dir = docs_dir or _default_docs()
     index_dir = index_dir or _default_index()
     with _errors(), _progress("Updating", not quiet) as progress:
+        from .indexer import update_index
+
         report = update_index(docs_dir, index_dir, progress=progress, wait=wait, workers=workers)
     render.print_report(_err(), report, verb="Index holds")
 
@@ -245,6 +236,8 @@ def _open_or_build(index_dir: Path | None, aliases: tuple[Path, ...] = ()) -> Se
             raise
         docs = _default_docs()
         _err().print(f"No index at {index_dir} yet: building it from {docs} first.")
+        from .indexer import rebuild_index
+
         report = rebuild_index(docs, index_dir)
         render.print_report(_err(), report)
         return Searcher(index_dir, aliases=aliases)

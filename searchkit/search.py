@@ -230,7 +230,6 @@ class Searcher:
             raise QueryError(f"invalid sort {sort!r}: use relevance, date or oldest")
         self._refresh()
         cq = self.compile(query, source=source, topic=topic, since=since, until=until)
-        s = self._searcher
         ranked, matched_all = self._rank(cq, sort)
         offset = (page - 1) * limit
         hits = tuple(self._hit(docnum, score, cq) for docnum, score in ranked[offset : offset + limit])
