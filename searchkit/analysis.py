@@ -320,13 +320,16 @@ def tokenize(
             pos += 1
 
 
+_BIGRAM_RUN_RE = re.compile(rf"[{_HAN}]{{2,}}")
+
+
 def cjk_bigrams(text: str, *, start_pos: int = 0) -> Iterator[Token]:
     """Every pair of adjacent Han characters, positioned so that a phrase of
     bigrams matches exactly a contiguous substring (runs are kept apart by a
     gap of one position, so no phrase spans a break)."""
     folded = fold(text)
     pos = start_pos
-    for m in re.finditer(rf"[{_HAN}]{{2,}}", folded):
+    for m in _BIGRAM_RUN_RE.finditer(folded):
         run, base = m.group(), m.start()
         for i in range(len(run) - 1):
             yield Token(run[i : i + 2], pos, base + i, base + i + 2)
@@ -353,6 +356,19 @@ class _Analyzer(_WhooshTokenizer):
 
     def _tokens(self, value: str, start_pos: int) -> Iterator[Token]:  # pragma: no cover
         raise NotImplementedError
+
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Each term of ``value`` with its positions: what indexing needs,
+        without a Whoosh token object per token (see
+        :class:`searchkit.codec.CompactPositions`)."""
+        out: dict[str, list[int]] = {}
+        for tok in self._tokens(value, 0):
+            found = out.get(tok.text)
+            if found is None:
+                out[tok.text] = [tok.pos]
+            else:
+                found.append(tok.pos)
+        return out
 
     def __call__(  # type: ignore[override]
         self,
@@ -394,3 +410,18 @@ class BigramAnalyzer(_Analyzer):
 
     def _tokens(self, value: str, start_pos: int) -> Iterator[Token]:
         return cjk_bigrams(value, start_pos=start_pos)
+
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        # The same positions as cjk_bigrams, in one tight loop.
+        out: dict[str, list[int]] = {}
+        pos = 0
+        for run in _BIGRAM_RUN_RE.findall(fold(value)):
+            for i in range(len(run) - 1):
+                gram = run[i : i + 2]
+                found = out.get(gram)
+                if found is None:
+                    out[gram] = [pos + i]
+                else:
+                    found.append(pos + i)
+            pos += len(run)
+        return out

@@ -39,6 +39,7 @@ from whoosh import index as whoosh_index
 
 from . import storage
 from .analysis import load_user_words
+from .codec import Codec
 from .document import Document, Page, extract_document, read_page
 from .errors import DocumentError, IndexCorruptError, IndexNotFoundError, SearchkitError
 from .extraction import Templates, learn_templates
@@ -254,7 +255,7 @@ class _SegmentBuilder:
 
         ix = storage.open_dir(gen)
         self.templates = templates
-        self.writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)
+        self.writer = SegmentWriter(ix, _lk=False, limitmb=limitmb, codec=Codec())
         self.added = 0
 
     def add(self, rel: str, path: str, size: int, mtime_ns: int) -> _Record:
@@ -698,7 +699,7 @@ def _finish_generation(
 ) -> int:
     """Commit: delete ``delete_ids`` from the existing segments, add the new
     segments, write the table of contents. Returns the document count."""
-    writer = ix.writer()
+    writer = ix.writer(codec=Codec())
     try:
         for doc_id in delete_ids:
             writer.delete_by_term("id", doc_id)

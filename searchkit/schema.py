@@ -7,9 +7,10 @@ Chinese substring finds its document, see :mod:`searchkit.analysis`).
 
 from __future__ import annotations
 
-from whoosh import fields
+from whoosh import fields, formats
 
 from .analysis import BigramAnalyzer, WordAnalyzer
+from .codec import CompactPositions
 
 __all__ = ["build_schema", "TITLE_BOOST", "SCHEMA_VERSION"]
 
@@ -17,7 +18,16 @@ __all__ = ["build_schema", "TITLE_BOOST", "SCHEMA_VERSION"]
 TITLE_BOOST = 2.5
 
 #: Bumped whenever analysis or fields change in a way old indexes cannot serve.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def _text(**options: object) -> fields.TEXT:
+    """A TEXT field whose positions are stored in :mod:`searchkit.codec`'s
+    compact layout."""
+    field = fields.TEXT(**options)  # type: ignore[arg-type]
+    if isinstance(field.format, formats.Positions):
+        field.format = CompactPositions(field_boost=field.format.field_boost)
+    return field
 
 
 def build_schema(words: tuple[tuple[str, int], ...] = ()) -> fields.Schema:
@@ -29,16 +39,16 @@ def build_schema(words: tuple[tuple[str, int], ...] = ()) -> fields.Schema:
         path=fields.ID(stored=True),
         url=fields.ID(stored=True),
         content_hash=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=word, stored=True, field_boost=TITLE_BOOST, phrase=True),
-        title_cjk=fields.TEXT(analyzer=bigram, field_boost=TITLE_BOOST, phrase=True),
-        body=fields.TEXT(analyzer=word, stored=True, phrase=True),
-        body_cjk=fields.TEXT(analyzer=bigram, phrase=True),
+        title=_text(analyzer=word, stored=True, field_boost=TITLE_BOOST, phrase=True),
+        title_cjk=_text(analyzer=bigram, field_boost=TITLE_BOOST, phrase=True),
+        body=_text(analyzer=word, stored=True, phrase=True),
+        body_cjk=_text(analyzer=bigram, phrase=True),
         # Searched by words (source:solidot); the exact name feeds facets.
-        source=fields.TEXT(analyzer=word, stored=True, phrase=True),
+        source=_text(analyzer=word, stored=True, phrase=True),
         source_name=fields.ID(stored=False, sortable=True),
-        topics=fields.TEXT(analyzer=word, phrase=True),
+        topics=_text(analyzer=word, phrase=True),
         topic_name=fields.KEYWORD(commas=True, scorable=False, sortable=False),
-        author=fields.TEXT(analyzer=word),
+        author=_text(analyzer=word),
         date=fields.DATETIME(stored=True, sortable=True),
         year=fields.ID(sortable=True),
         # Everything else a hit or `show` needs, as one JSON blob.

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 
@@ -30,6 +31,7 @@ from .errors import QueryError, SearchkitError
 from .facets import FacetCounter
 from .query import CompiledQuery, compile_query, parse_date_range, parse_query
 from .related import similar_documents
+from .scorer import Evaluator, IndexArrays
 from .snippet import make_snippet
 from .suggest import Speller, suggestion_needs
 
@@ -147,6 +149,7 @@ class Searcher:
         self.words: tuple[tuple[str, int], ...] = getattr(self._ix.schema["body"].analyzer, "words", ())
         self._speller: Speller | None = None
         self._facet_counter: FacetCounter | None = None
+        self._index_arrays: IndexArrays | None = None
 
     def close(self) -> None:
         self._searcher.close()
@@ -230,24 +233,26 @@ class Searcher:
             raise QueryError(f"invalid sort {sort!r}: use relevance, date or oldest")
         self._refresh()
         cq = self.compile(query, source=source, topic=topic, since=since, until=until)
-        ranked, matched_all = self._rank(cq, sort)
+        docs, scores, matched_all, everything = self._rank(cq, sort)
         offset = (page - 1) * limit
-        hits = tuple(self._hit(docnum, score, cq) for docnum, score in ranked[offset : offset + limit])
-        counts = self._facets().count({d for d, _ in ranked}) if facets else {}
+        hits = tuple(
+            self._hit(int(d), float(sc), cq) for d, sc in zip(docs[offset : offset + limit], scores[offset : offset + limit])
+        )
+        counts = self._facets().count(everything) if facets else {}
         suggestion = None
         need = suggestion_needs(matched_all) if suggest else None
         if need is not None:
             suggestion = self._suggest(query, need, source=source, topic=topic, since=since, until=until)
         return SearchResult(
-            query=query, hits=hits, total=len(ranked), matched_all=matched_all, page=page, limit=limit,
+            query=query, hits=hits, total=len(docs), matched_all=matched_all, page=page, limit=limit,
             facets=counts, suggestion=suggestion,
         )
 
     def _facets(self) -> FacetCounter:
         """The facet counter of the open reader (it learns the documents'
         values as it goes, so it lives as long as the reader)."""
-        if self._facet_counter is None or self._facet_counter.reader is not self._searcher.reader():
-            self._facet_counter = FacetCounter(self._searcher.reader())
+        if self._facet_counter is None or self._facet_counter.arrays is not self._arrays():
+            self._facet_counter = FacetCounter(self._arrays())
         return self._facet_counter
 
     def _suggest(self, query: str, need: int, **filters: Any) -> str | None:
@@ -263,13 +268,8 @@ class Searcher:
             strict = self.compile(fixed, **filters).strict()
         except QueryError:
             return None
-        # Step through the matcher: docs_for_query() would collect every
-        # match of an And first, and only a few are needed.
-        m = strict.matcher(self._searcher)
-        for _ in range(need):
-            if not m.is_active():
-                return None
-            m.next()
+        if Evaluator(self._arrays()).run(strict).count < need:
+            return None
         return fixed
 
     def similar(self, doc_id: str, *, limit: int = 10) -> SearchResult:
@@ -289,57 +289,75 @@ class Searcher:
         hits = tuple(self._hit(d, score, cq) for d, score in ranked)
         return SearchResult(query=doc_id, hits=hits, total=len(hits), matched_all=len(hits), limit=limit)
 
-    def _rank(self, cq: CompiledQuery, sort: SortOrder) -> tuple[list[tuple[int, float]], int]:
-        """All matching documents in order, as (docnum, score)."""
-        s = self._searcher
-        strict = s.search(cq.strict(), limit=None)
-        ranked = [(hit.docnum, hit.score or 0.0) for hit in strict]
-        matched_all = len(ranked)
-        if cq.bonus is not None and matched_all > 1:
-            ranked = self._rerank_by_proximity(ranked, cq.bonus)
-        if matched_all < FORGIVING_BELOW and len(cq.units) > 1:
-            ranked += self._forgiving(cq, {d for d, _ in ranked})
-        if sort != "relevance":
-            reverse = sort == "date"
-            missing = dt.datetime.min if reverse else dt.datetime.max
-            dates = self._searcher.reader().column_reader("date", translate=True)
-            ranked.sort(key=lambda r: dates[r[0]] or missing, reverse=reverse)
-        return ranked, matched_all
+    def _arrays(self) -> IndexArrays:
+        """The open reader as scoring arrays (built once per reader)."""
+        if self._index_arrays is None or self._index_arrays.searcher is not self._searcher:
+            self._index_arrays = IndexArrays(self._searcher)
+        return self._index_arrays
 
-    def _rerank_by_proximity(self, ranked: list[tuple[int, float]], bonus: wq.Query) -> list[tuple[int, float]]:
+    def _rank(self, cq: CompiledQuery, sort: SortOrder) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+        """Every matching document in order: (docnums, scores, how many match
+        every word, the mask of all matches)."""
+        ev = Evaluator(self._arrays())
+        strict = ev.run(cq.strict())
+        docs = np.flatnonzero(strict.hit)
+        scores = strict.score[docs]
+        # Best first; equal scores keep index order, as Whoosh does.
+        order = np.argsort(-scores, kind="stable")
+        docs, scores = docs[order], scores[order]
+        matched_all = len(docs)
+        everything = strict.hit
+        if cq.bonus is not None and matched_all > 1:
+            docs, scores = self._rerank_by_proximity(ev, docs, scores, cq.bonus)
+        if matched_all < FORGIVING_BELOW and len(cq.units) > 1:
+            more, more_scores = self._forgiving(ev, cq, strict.hit)
+            if len(more):
+                docs, scores = np.concatenate([docs, more]), np.concatenate([scores, more_scores])
+                everything = everything.copy()
+                everything[more] = True
+        if sort != "relevance" and len(docs):
+            dates = self._arrays().column("date")[docs]
+            # Undated documents last either way.
+            key = np.where(dates == 0, np.iinfo(np.int64).min, dates) if sort == "date" else np.where(
+                dates == 0, np.iinfo(np.int64).max, dates)
+            order = np.argsort(-key if sort == "date" else key, kind="stable")
+            docs, scores = docs[order], scores[order]
+        return docs, scores, matched_all, everything
+
+    def _rerank_by_proximity(
+        self, ev: Evaluator, docs: np.ndarray, scores: np.ndarray, bonus: wq.Query
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Add the proximity bonus to the best :data:`RERANK_TOP` documents.
 
         Checking word positions is the costly part of a phrase, so it is
         done for the documents that can reach the first pages, not for
         every match of a broad query."""
-        head, tail = ranked[:RERANK_TOP], ranked[RERANK_TOP:]
-        found = self._searcher.search(bonus, filter={d for d, _ in head}, limit=None)
-        extra = {hit.docnum: hit.score or 0.0 for hit in found}
-        head = sorted(((d, sc + extra.get(d, 0.0)) for d, sc in head), key=lambda r: -r[1])
-        return head + tail
+        head = docs[:RERANK_TOP]
+        within = np.zeros(self._arrays().size, dtype=bool)
+        within[head] = True
+        extra = ev.run(bonus, within=within)
+        head_scores = scores[:RERANK_TOP] + np.where(extra.hit[head], extra.score[head], 0.0)
+        order = np.argsort(-head_scores, kind="stable")
+        return (np.concatenate([head[order], docs[RERANK_TOP:]]),
+                np.concatenate([head_scores[order], scores[RERANK_TOP:]]))
 
-    def _forgiving(self, cq: CompiledQuery, exclude: set[int]) -> list[tuple[int, float]]:
+    def _forgiving(self, ev: Evaluator, cq: CompiledQuery, strict: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Documents matching most of the clauses (all but about a third),
         by how many they match, then by score."""
-        s = self._searcher
         n = len(cq.units)
         need = max(1, n - max(1, n // 3))
-        allowed = None
+        units = [ev.run(u) for u in cq.units]
+        counts = np.sum([u.hit for u in units], axis=0)
+        ok = (counts >= need) & ~strict
         fq = cq.filter_query()
         if fq is not None:
-            allowed = set(s.docs_for_query(fq))
-        counts: dict[int, int] = {}
-        for unit in cq.units:
-            for d in s.docs_for_query(unit):
-                if d not in exclude and (allowed is None or d in allowed):
-                    counts[d] = counts.get(d, 0) + 1
-        candidates = {d for d, c in counts.items() if c >= need}
-        if not candidates:
-            return []
-        scored = s.search(wq.Or(list(cq.units)), filter=candidates, limit=None)
-        rows = [(hit.docnum, hit.score or 0.0) for hit in scored]
-        rows.sort(key=lambda r: (-counts[r[0]], -r[1]))
-        return rows
+            ok &= ev.run(fq).hit
+        docs = np.flatnonzero(ok)
+        if not len(docs):
+            return docs, np.zeros(0)
+        scores = np.sum([u.score[docs] for u in units], axis=0)
+        order = np.lexsort((-scores, -counts[docs]))
+        return docs[order], scores[order]
 
     def _hit(self, docnum: int, score: float, cq: CompiledQuery) -> Hit:
         f = self._searcher.stored_fields(docnum)

@@ -97,10 +97,7 @@ def _tokens_near(
     next window's, so a phrase never matches across a gap."""
     if len(text) <= _ANALYZE_WHOLE_BELOW:
         return list(tokenize(text, words))
-    # A Latin term is stemmed or joined (encrypt, gpt4o): its first three
-    # characters stand in the text as written; a Chinese term stands whole.
-    anchors = {seq[0][:3] if seq[0].isascii() else seq[0] for seq in terms if len(seq[0]) >= 2}
-    anchors |= {sub for sub in substrings if sub}
+    anchors = _anchors(terms, substrings)
     starts: list[int] = []
     for anchor in anchors:
         at = folded.find(anchor)
@@ -124,6 +121,41 @@ def _tokens_near(
             tokens.append(Token(t.text, t.pos, t.start + lo, t.end + lo))
         pos = (tokens[-1].pos if tokens else pos) + 2
     return tokens
+
+
+def _anchors(terms: Iterable[tuple[str, ...]], substrings: Iterable[str]) -> set[str]:
+    """Strings that stand in the folded text where a term may match: a Latin
+    term is stemmed or joined (encrypt, gpt4o), so its first three characters;
+    a Chinese term or substring whole."""
+    anchors = {seq[0][:3] if seq[0].isascii() else seq[0] for seq in terms if seq and len(seq[0]) >= 2}
+    return anchors | {sub for sub in substrings if sub}
+
+
+def _focus(text: str, terms: Iterable[tuple[str, ...]], substrings: Iterable[str], width: int) -> tuple[int, int] | None:
+    """The stretch of a long ``text`` worth analyzing for its snippet: around
+    the window of ``width`` where the most distinct anchors occur, found by
+    plain string search, far cheaper than analysis. The lower-cased text
+    stands in for the folded one (folding a whole body costs more than the
+    search); None when no anchor is found that way."""
+    lowered = text.lower()
+    occ: list[tuple[int, str]] = []
+    for anchor in _anchors(terms, substrings):
+        at = lowered.find(anchor)
+        while at >= 0 and len(occ) < _MAX_ANCHORS * 5:
+            occ.append((at, anchor))
+            at = lowered.find(anchor, at + len(anchor))
+    if not occ:
+        return None
+    occ.sort()
+    best_at, best_key = occ[0][0], (0, 0)
+    for i, (at, _) in enumerate(occ):
+        near = [a for a2, a in occ[i:] if a2 - at <= width]
+        key = (len(set(near)), len(near))
+        if key > best_key:
+            best_key, best_at = key, at
+    # Room for the lead make_snippet puts before the first match.
+    lo, hi = max(0, best_at - width // 3 - 20), min(len(text), best_at + width + 20)
+    return _word_start(text, lo), _word_end(text, hi)
 
 
 def _word_end(text: str, i: int) -> int:
@@ -170,7 +202,17 @@ def make_snippet(
 ) -> Snippet:
     """The passage of ``body`` (whitespace folded) around the best matches."""
     text = _WS_RE.sub(" ", body).strip()
-    spans = find_matches(text, terms, substrings, words)
+    terms = [seq for seq in terms if seq]
+    spans: list[tuple[int, int]] = []
+    if len(text) > 2 * width:
+        # Analysis is most of a hit's cost: analyze the promising stretch
+        # only, and the whole text when that finds nothing after all.
+        region = _focus(text, terms, substrings, width)
+        if region is not None:
+            lo, hi = region
+            spans = [(s + lo, e + lo) for s, e in find_matches(text[lo:hi], terms, substrings, words)]
+    if not spans:
+        spans = find_matches(text, terms, substrings, words)
     if not spans:
         return _cut(text, 0, width, [])
     first = _best_window(spans, text, width)

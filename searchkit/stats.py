@@ -15,6 +15,7 @@ from typing import Any
 
 from . import storage
 from .facets import count_facets
+from .scorer import IndexArrays
 
 __all__ = ["IndexStats", "index_stats"]
 
@@ -65,8 +66,9 @@ def index_stats(index_dir: Path | str = "index") -> IndexStats:
     ix = storage.open_index(index_dir)
     with ix.searcher() as s:
         reader = s.reader()
+        arrays = IndexArrays(s)
         live = list(reader.all_doc_ids())
-        facets = count_facets(reader, live)
+        facets = count_facets(arrays, arrays.live)
         first, last = _date_range(reader)
     return IndexStats(
         index_dir=index_dir,

@@ -47,6 +47,16 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return index_dir
 
 
+@pytest.fixture(scope="session")
+def corpus_index(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the real corpus, built once per test session."""
+    from searchkit import rebuild_index
+
+    index_dir = tmp_path_factory.mktemp("corpus-index")
+    rebuild_index(corpus_dir, index_dir)
+    return index_dir
+
+
 _CHROME_TOP = """[Login](/login) [Register](/register)
 
 * [Home](/)

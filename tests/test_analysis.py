@@ -131,3 +131,18 @@ def test_rjieba_segments_chinese_runs_like_jieba(corpus_dir: Path) -> None:
     assert len(runs) > 1000
     differ = [r for r in runs if jieba.lcut(r, HMM=True) != seg.cut(r, True)]
     assert differ == [], f"{len(differ)} of {len(runs)} runs differ, e.g. {differ[:3]}"
+
+
+def test_term_positions_equal_the_token_stream(corpus_dir: Path) -> None:
+    """Indexing takes each term's positions in one go (no token objects):
+    they must be exactly those of the token stream queries are analyzed with."""
+    from searchkit.analysis import BigramAnalyzer
+
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(corpus_dir.glob("*.txt"))[:60]]
+    texts += ["軟體 與 软件 GPT-4o", "深度求索发布了新模型。DeepSeek-V3 训练成本 557.6 万美元", ""]
+    for analyzer in (WordAnalyzer(), BigramAnalyzer()):
+        for text in texts:
+            expected: dict[str, list[int]] = {}
+            for tok in analyzer(text, positions=True):
+                expected.setdefault(tok.text, []).append(tok.pos)
+            assert analyzer.term_positions(text) == expected
