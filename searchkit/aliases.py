@@ -38,9 +38,9 @@ def parse_aliases(text: str) -> dict[str, tuple[str, ...]]:
         forms = [f.strip() for f in line.split("\t") if f.strip()]
         if len(forms) < 2:
             continue
-        for form in forms:
-            others = table.setdefault(_key(form), set())
-            others.update(f for f in forms if _key(f) != _key(form))
+        keys = [_key(f) for f in forms]
+        for key in keys:
+            table.setdefault(key, set()).update(f for f, k in zip(forms, keys) if k != key)
     return {k: tuple(sorted(v)) for k, v in table.items()}
 
 

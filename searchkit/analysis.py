@@ -33,9 +33,10 @@ document that contains it, whatever jieba made of the surrounding text.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -113,6 +114,24 @@ class _FoldTable(dict):  # type: ignore[type-arg]
 _FOLD_TABLE = _FoldTable()
 
 
+#: The only GB2312 characters OpenCC's t2s changes (checked by a test).
+_T2S_IN_GB2312_RE = re.compile("[乾菸薹拚捱摺吒後徵夥榘於袷麴醣麽]")
+
+
+def may_be_traditional(text: str) -> bool:
+    """False when OpenCC's t2s would leave ``text`` unchanged for sure: every
+    Han character is in GB2312 (mainland Simplified) and not one of the few
+    of those t2s rewrites. Spares a query loading OpenCC at all."""
+    if _T2S_IN_GB2312_RE.search(text):
+        return True
+    for run in _HAN_RUN_RE.findall(text):
+        try:
+            run.encode("gb2312")
+        except UnicodeEncodeError:
+            return True
+    return False
+
+
 class _Converter:
     """Traditional → Simplified, loaded on first use (OpenCC starts in ~20 ms)."""
 
@@ -122,6 +141,8 @@ class _Converter:
 
     @classmethod
     def convert(cls, text: str) -> str:
+        if not may_be_traditional(text):
+            return text
         if cls._phrases is None:
             with cls._lock:
                 if cls._phrases is None:
@@ -165,32 +186,68 @@ def fold(text: str) -> str:
 
 
 class _Segmenter:
-    """jieba segmentation via rjieba, with the project's and the user's words.
+    """jieba segmentation with the project's and the user's words.
 
-    One segmenter per distinct word list, shared across analyzers: loading the
-    dictionary is the expensive part and the word list is part of the index.
+    Two engines give the same cuts: rjieba (jieba in Rust: fast, but 0.12 s
+    or more to load its dictionary) and :class:`searchkit.segmenter.LazyJieba`
+    (pure Python, reads the dictionary by first character as it meets them).
+    A process that has not loaded rjieba, such as a one-shot search, starts
+    with the lazy one and moves to rjieba once it has cut enough text for
+    the load to pay off; the indexer loads rjieba up front.
+
+    One segmenter per distinct word list, shared across analyzers: the word
+    list is part of the index.
     """
 
     _cache: dict[tuple[tuple[str, int], ...], Any] = {}
+    _lazy: dict[tuple[tuple[str, int], ...], Any] = {}
     _lock = threading.Lock()
+    #: Characters the lazy segmenter cuts (~5 µs each) before rjieba's load
+    #: (~0.15 s) is worth it.
+    LAZY_BUDGET = 30_000
+    _lazy_chars = 0
 
     @classmethod
-    def get(cls, words: tuple[tuple[str, int], ...]) -> Any:
+    def get(cls, words: tuple[tuple[str, int], ...], chars: int = 0) -> Any:
         seg = cls._cache.get(words)
-        if seg is None:
-            with cls._lock:
-                seg = cls._cache.get(words)
-                if seg is None:
-                    import rjieba
+        if seg is not None:
+            return seg
+        if "rjieba" not in sys.modules and cls._lazy_chars + chars <= cls.LAZY_BUDGET:
+            lazy = cls._lazy_segmenter(words)
+            if lazy is not None:
+                cls._lazy_chars += chars
+                return lazy
+        with cls._lock:
+            seg = cls._cache.get(words)
+            if seg is None:
+                import rjieba
 
-                    # Importing rjieba already built its default dictionary
-                    # (~0.15 s): the first word list takes that instance
-                    # instead of loading the dictionary a second time.
-                    seg = rjieba._DEFAULT_JIEBA if not cls._cache else rjieba.Jieba()
-                    for word, freq in words:
-                        seg.add_word(word, freq, None)
-                    cls._cache[words] = seg
+                # Importing rjieba already built its default dictionary:
+                # the first word list takes that instance instead of
+                # loading the dictionary a second time.
+                seg = rjieba._DEFAULT_JIEBA if not cls._cache else rjieba.Jieba()
+                for word, freq in words:
+                    seg.add_word(word, freq, None)
+                cls._cache[words] = seg
         return seg
+
+    @classmethod
+    def _lazy_segmenter(cls, words: tuple[tuple[str, int], ...]) -> Any:
+        if words not in cls._lazy:
+            from .segmenter import LazyJieba
+
+            try:
+                cls._lazy[words] = LazyJieba(words)
+            except (OSError, ValueError, EOFError):  # no cache and none writable: rjieba it is
+                cls._lazy[words] = None
+        return cls._lazy[words]
+
+
+def load_fast_segmenter() -> None:
+    """Load rjieba now: for processes that will cut a lot of text (indexing)."""
+    import importlib
+
+    importlib.import_module("rjieba")
 
 
 def load_user_words(extra_files: Iterable[str] = ()) -> tuple[tuple[str, int], ...]:
@@ -293,11 +350,15 @@ def tokenize(
     words: tuple[tuple[str, int], ...] = (),
     *,
     start_pos: int = 0,
+    han_wanted: Callable[[str], bool] | None = None,
 ) -> Iterator[Token]:
     """Yield the word-level tokens of ``text`` in position order.
 
     ``words`` is the user dictionary (see :func:`load_user_words`); the empty
-    default means jieba's own dictionary only.
+    default means jieba's own dictionary only. ``han_wanted``, given a folded
+    Chinese run, says whether its words are wanted at all: the others are
+    not segmented, and leave a gap in the positions so that no phrase
+    matches across them (snippets only need the runs a query term is in).
     """
     folded = fold(text)
     pos = start_pos
@@ -306,8 +367,11 @@ def tokenize(
         kind = m.lastgroup
         run = m.group()
         if kind == "han":
+            if han_wanted is not None and not han_wanted(run):
+                pos += 1
+                continue
             if segmenter is None:
-                segmenter = _Segmenter.get(words)
+                segmenter = _Segmenter.get(words, len(folded))
             base = m.start()
             for word, s, e in segmenter.tokenize(run, "default", True):
                 yield Token(word, pos, base + s, base + e)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh import formats
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
 from whoosh.system import IS_LITTLE, pack_ushort
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numeric import byte_to_length
 
 __all__ = ["Codec", "CompactPositions", "Postings", "read_postings", "BLOCK_LIMIT"]
 
@@ -45,12 +45,15 @@ COMPRESSION = 1
 _COMPRESS_MIN = 64
 
 # Block header: length of the rest of the block (negative on the last block),
-# postings, last document number, largest weight, layout flags, zlib level,
-# shortest and longest field length (Whoosh's one-byte approximation).
+# postings, last document number, largest weight, layout flags, which of the
+# two parts are compressed (bit 0: ids and weights, bit 1: values), shortest
+# and longest field length (Whoosh's one-byte approximation), length of the
+# first part. Positions are most of a block's bytes and a term query needs
+# none of them: they are compressed apart, so it never inflates them.
 # Layout flags: bits 0-1 type of the id gaps, 2-3 weight kind, 4-5 type of
 # integer weights, 6-7 values kind; a values section starts with one byte
 # giving the types of its counts (bits 0-1) and position gaps (bits 2-3).
-_HEADER = struct.Struct("<iHIfBBBB")
+_HEADER = struct.Struct("<iHIfBBBBI")
 _TYPES = "BHI"
 _W_ONES, _W_INTS, _W_FLOATS = 0, 1, 2
 _V_NONE, _V_BYTES, _V_POSITIONS = 0, 1, 2
@@ -132,6 +135,7 @@ def _block_bytes(ids: array, weights: array, values: list[bytes], positions: boo
             w_kind, wb = _W_FLOATS, weights.tobytes()
         parts.append(wb)
 
+    split = len(parts)
     v_kind = _V_NONE
     if values:
         if positions:
@@ -146,15 +150,20 @@ def _block_bytes(ids: array, weights: array, values: list[bytes], positions: boo
             ct, cb = _narrow(array("I", map(len, values)))
             parts += [bytes((ct,)), cb, b"".join(values)]
 
-    data = b"".join(parts)
-    comp = COMPRESSION if len(data) >= _COMPRESS_MIN else 0
-    if comp:
-        data = zlib.compress(data, comp)
-    size = _HEADER.size - 4 + len(data)
+    first = b"".join(parts[:split])
+    rest = b"".join(parts[split:])
+    comp = 0
+    if len(first) >= _COMPRESS_MIN:
+        first, comp = zlib.compress(first, COMPRESSION), 1
+    if len(rest) >= _COMPRESS_MIN:
+        rest, comp = zlib.compress(rest, COMPRESSION), comp | 2
+    size = _HEADER.size - 4 + len(first) + len(rest)
     # Field lengths per block are not kept (Codec.length_stats is off): 0
     # stands for "unknown" and only loosens Whoosh's score bounds.
-    header = _HEADER.pack(-size if last else size, n, ids[-1], max(weights), flags_of(id_t, w_kind, w_t, v_kind), comp, 0, 0)
-    return header + data
+    header = _HEADER.pack(
+        -size if last else size, n, ids[-1], max(weights), flags_of(id_t, w_kind, w_t, v_kind), comp, 0, 0, len(first)
+    )
+    return header + first + rest
 
 
 def flags_of(id_t: int, w_kind: int, w_t: int, v_kind: int) -> int:
@@ -254,27 +263,28 @@ class _Block:
     values: bytes
 
 
-def _split_block(n: int, flags: int, comp: int, data: bytes) -> _Block:
-    if comp:
-        data = zlib.decompress(data)
+def _split_block(n: int, flags: int, comp: int, data: bytes, first: int, values: bool = True) -> _Block:
+    """A block's sections; ``values=False`` leaves the values (positions)
+    compressed and unread."""
+    head = zlib.decompress(data[:first]) if comp & 1 else data[:first]
     id_t, w_kind, w_t, v_kind = flags & 3, flags >> 2 & 3, flags >> 4 & 3, flags >> 6 & 3
     at = n * _SIZES[id_t]
-    ids = data[:at]
+    ids = head[:at]
     weight_type: str | None = None
     weights = b""
     if w_kind != _W_ONES:
         weight_type = _TYPES[w_t] if w_kind == _W_INTS else "f"
-        end = at + n * (_SIZES[w_t] if w_kind == _W_INTS else 4)
-        weights, at = data[at:end], end
+        weights = head[at:]
     count_type = value_type = "B"
-    counts = values = b""
-    if v_kind != _V_NONE:
-        types = data[at]
+    counts = rest = b""
+    if v_kind != _V_NONE and values:
+        rest = zlib.decompress(data[first:]) if comp & 2 else data[first:]
+        types = rest[0]
         count_type = _TYPES[types & 3]
-        end = at + 1 + n * _SIZES[types & 3]
-        counts, values = data[at + 1 : end], data[end:]
+        end = 1 + n * _SIZES[types & 3]
+        counts, rest = rest[1:end], rest[end:]
         value_type = _TYPES[types >> 2 & 3] if v_kind == _V_POSITIONS else "B"
-    return _Block(n, _TYPES[id_t], ids, weight_type, weights, v_kind, count_type, counts, value_type, values)
+    return _Block(n, _TYPES[id_t], ids, weight_type, weights, v_kind, count_type, counts, value_type, rest)
 
 
 class _LeafMatcher(W3LeafMatcher):
@@ -288,7 +298,7 @@ class _LeafMatcher(W3LeafMatcher):
             from whoosh.codec.whoosh3 import CorruptIndexError
 
             raise CorruptIndexError(f"truncated postings block at offset {position}")
-        size, n, maxid, maxweight, flags, comp, mnlen, mxlen = _HEADER.unpack(raw)
+        size, n, maxid, maxweight, flags, comp, mnlen, mxlen, self._first = _HEADER.unpack(raw)
         self._lastblock = size < 0
         size = abs(size)
         self._dataoffset = position + _HEADER.size
@@ -299,7 +309,7 @@ class _LeafMatcher(W3LeafMatcher):
 
     def _read_data(self) -> None:
         data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
-        self._data = _split_block(self._blocklength, self._flags, self._compression, data)
+        self._data = _split_block(self._blocklength, self._flags, self._compression, data, self._first)
 
     def _read_ids(self) -> None:
         if self._data is None:
@@ -397,9 +407,9 @@ def read_postings(terms_reader: Any, fieldname: str, tbytes: bytes, *, positions
     unpack = _HEADER.unpack_from
     hsize = _HEADER.size
     while at < len(buf):
-        size, n, _maxid, _maxw, flags, comp, _mn, _mx = unpack(buf, at)
+        size, n, _maxid, _maxw, flags, comp, _mn, _mx, first = unpack(buf, at)
         end = at + 4 + abs(size)
-        b = _split_block(n, flags, comp, buf[at + hsize : end])
+        b = _split_block(n, flags, comp, buf[at + hsize : end], first, positions)
         ids_parts.append(np.frombuffer(b.ids, dtype=b.id_type).cumsum(dtype=np.int64))
         if b.weight_type is None:
             w_parts.append(np.ones(n))

@@ -38,7 +38,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 
 from . import storage
-from .analysis import load_user_words
+from .analysis import load_fast_segmenter, load_user_words
 from .codec import Codec
 from .document import Document, Page, extract_document, read_page
 from .errors import DocumentError, IndexCorruptError, IndexNotFoundError, SearchkitError
@@ -253,6 +253,7 @@ class _SegmentBuilder:
     def __init__(self, gen: Path | str, templates: Templates, limitmb: int = LIMIT_MB) -> None:
         from whoosh.writing import SegmentWriter
 
+        load_fast_segmenter()  # megabytes of text to cut
         ix = storage.open_dir(gen)
         self.templates = templates
         self.writer = SegmentWriter(ix, _lk=False, limitmb=limitmb, codec=Codec())
@@ -813,6 +814,7 @@ def _rebuild_locked(
         _discard(gen)
         raise
     storage.publish(index_dir, gen)
+    _prepare_query_segmenter()
     skipped += _skipped_from_table(docs_dir, entries)
     skipped.sort(key=lambda s: str(s.path))
     return IndexReport(
@@ -823,6 +825,17 @@ def _rebuild_locked(
         seconds=time.perf_counter() - started,
         index_dir=index_dir,
     )
+
+
+def _prepare_query_segmenter() -> None:
+    """Write the dictionary cache one-shot searches segment with (see
+    searchkit.segmenter) now, so the first search does not pay for it."""
+    from .segmenter import ensure_dictionary
+
+    try:
+        ensure_dictionary()
+    except OSError:  # no writable cache directory: searches use rjieba
+        pass
 
 
 def _read_pages_lazily(paths: Sequence[str], progress: Progress | None) -> Iterator[Page]:

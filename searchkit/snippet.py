@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .analysis import Token, fold, tokenize
@@ -48,7 +48,7 @@ def find_matches(
     """
     terms = [seq for seq in terms if seq]
     folded = fold(text)
-    tokens = _tokens_near(text, folded, terms, substrings, words)
+    tokens = _tokens_near(text, folded, terms, substrings, words, _han_filter(terms))
     by_text: dict[str, list[Token]] = defaultdict(list)
     at_pos: dict[int, dict[str, Token]] = defaultdict(dict)
     for t in tokens:
@@ -89,6 +89,7 @@ def _tokens_near(
     terms: list[tuple[str, ...]],
     substrings: Iterable[str],
     words: tuple[tuple[str, int], ...],
+    han_wanted: Callable[[str], bool] | None = None,
 ) -> list[Token]:
     """Tokens of ``text``, or of the windows of it around each place where
     a query term's text (or its stem, a prefix) occurs in the folded body.
@@ -96,7 +97,7 @@ def _tokens_near(
     Each window is analyzed on its own, its positions kept apart from the
     next window's, so a phrase never matches across a gap."""
     if len(text) <= _ANALYZE_WHOLE_BELOW:
-        return list(tokenize(text, words))
+        return list(tokenize(text, words, han_wanted=han_wanted))
     anchors = _anchors(terms, substrings)
     starts: list[int] = []
     for anchor in anchors:
@@ -117,10 +118,17 @@ def _tokens_near(
     pos = 0
     for lo, hi in windows:
         lo, hi = _word_start(text, lo), _word_end(text, hi)
-        for t in tokenize(text[lo:hi], words, start_pos=pos):
+        for t in tokenize(text[lo:hi], words, start_pos=pos, han_wanted=han_wanted):
             tokens.append(Token(t.text, t.pos, t.start + lo, t.end + lo))
         pos = (tokens[-1].pos if tokens else pos) + 2
     return tokens
+
+
+def _han_filter(terms: list[tuple[str, ...]]) -> Callable[[str], bool]:
+    """Which Chinese runs of a text can hold a token the query matched: those
+    containing one of its Chinese terms (segmenting the others is wasted)."""
+    han = {t for seq in terms for t in seq if not t.isascii()}
+    return lambda run: any(t in run for t in han)
 
 
 def _anchors(terms: Iterable[tuple[str, ...]], substrings: Iterable[str]) -> set[str]:

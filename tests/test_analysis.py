@@ -146,3 +146,21 @@ def test_term_positions_equal_the_token_stream(corpus_dir: Path) -> None:
             for tok in analyzer(text, positions=True):
                 expected.setdefault(tok.text, []).append(tok.pos)
             assert analyzer.term_positions(text) == expected
+
+
+def test_opencc_is_skipped_only_where_it_would_change_nothing() -> None:
+    """fold() leaves OpenCC unloaded for text may_be_traditional() clears:
+    for every Han character it clears, t2s must keep the character."""
+    import opencc
+
+    from searchkit.analysis import may_be_traditional
+
+    t2s = opencc.OpenCC("t2s")
+    chars = "".join(map(chr, range(0x4E00, 0xA000))) + "".join(map(chr, range(0x3400, 0x4DC0)))
+    converted = t2s.convert(chars)
+    assert len(converted) == len(chars)
+    changed = {a for a, b in zip(chars, converted) if a != b}
+    cleared = {c for c in chars if not may_be_traditional(c)}
+    assert changed and not (changed & cleared)
+    assert len(cleared) > 6000  # mainland text skips OpenCC
+    assert fold("後來於是") == t2s.convert("後來於是") and not may_be_traditional("漏洞 攻击")
