@@ -255,7 +255,10 @@ def run_child(*args: str) -> dict[str, Any]:
 
 
 def cold_start(engine: str, index: Path, query: str, runs: int = 5) -> float:
-    """Median wall time of a new process answering ``query``."""
+    """Median wall time of a new process answering ``query``, after one
+    untimed run. Python may write bytecode (an installed package has it from
+    pip; a PYTHONDONTWRITEBYTECODE environment would otherwise recompile
+    every module of both engines at each start)."""
     if engine == "searchkit":
         exe = Path(sys.executable).with_name("searchkit")
         cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "searchkit"]
@@ -267,14 +270,15 @@ def cold_start(engine: str, index: Path, query: str, runs: int = 5) -> float:
             "[print(h.title, h.snippet) for h in s.hits(sys.argv[3], 10)]"
         )
         cmd = [sys.executable, "-c", code, str(HERE), str(index), query]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     times = []
-    for _ in range(runs):
+    for _ in range(runs + 1):
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=env)
         times.append(time.perf_counter() - t0)
         if proc.returncode != 0:
             raise SystemExit(f"cold query failed: {proc.stderr.decode()[-2000:]}")
-    return statistics.median(times)
+    return statistics.median(times[1:])
 
 
 # ------------------------------------------------------------ collections

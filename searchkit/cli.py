@@ -197,10 +197,11 @@ def check_cmd(index_dir: Path | None, full: bool) -> None:
     """Check the index's health: files, segments, documents and counts.
 
     Exits with 1 and says how to repair it when anything is damaged."""
+    from .schema import SCHEMA_VERSION
     from .storage import check_index
 
     with _errors():
-        health = check_index(index_dir or _default_index(), full=full)
+        health = check_index(index_dir or _default_index(), full=full, schema_version=SCHEMA_VERSION)
     out = _out()
     facts = [
         ("index", str(health.index_dir)),

@@ -7,8 +7,7 @@ about 1.6 µs per posting, most of the time of a broad query. This codec
 keeps Whoosh's structure (terms file, blocks of up to :data:`BLOCK_LIMIT`
 postings, per-block statistics so matchers can skip) and changes only what a
 block holds: flat arrays of document-number gaps, term frequencies and
-position gaps, each in the narrowest integer type that fits, compressed
-together. :func:`read_postings` turns a whole posting list into numpy arrays
+positions, each in the narrowest integer type that fits, compressed. :func:`read_postings` turns a whole posting list into numpy arrays
 in a few C-level calls per block, which is what :mod:`searchkit.scorer`
 ranks with; Whoosh's own matchers (:class:`_LeafMatcher`) read the same
 blocks for everything else (merges, suggestions, similar documents).
@@ -52,7 +51,7 @@ _COMPRESS_MIN = 64
 # none of them: they are compressed apart, so it never inflates them.
 # Layout flags: bits 0-1 type of the id gaps, 2-3 weight kind, 4-5 type of
 # integer weights, 6-7 values kind; a values section starts with one byte
-# giving the types of its counts (bits 0-1) and position gaps (bits 2-3).
+# giving the types of its counts (bits 0-1) and positions (bits 2-3).
 _HEADER = struct.Struct("<iHIfBBBBI")
 _TYPES = "BHI"
 _W_ONES, _W_INTS, _W_FLOATS = 0, 1, 2
@@ -67,8 +66,8 @@ if not IS_LITTLE:  # pragma: no cover - every platform searchkit ships to is lit
 
 class CompactPositions(formats.Positions):
     """Whoosh's Positions format with each posting's positions stored as a
-    flat array of gaps (4 bytes each in memory; the block writer narrows them)
-    instead of a pickled list."""
+    flat array (4 bytes each in memory; the block writer narrows them)
+    instead of a pickled list of gaps."""
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Any:
         term_positions = getattr(analyzer, "term_positions", None)
@@ -77,25 +76,13 @@ class CompactPositions(formats.Positions):
             return
         boost = self.field_boost
         for term, poslist in term_positions(value).items():
-            gaps = array("I", poslist[:1])
-            gaps.extend(map(sub, poslist[1:], poslist))
-            yield term, len(poslist), len(poslist) * boost, gaps.tobytes()
+            yield term, len(poslist), len(poslist) * boost, array("I", poslist).tobytes()
 
     def encode(self, poslist: Any) -> bytes:
-        gaps = array("I")
-        base = 0
-        for pos in poslist:
-            gaps.append(pos - base)
-            base = pos
-        return gaps.tobytes()
+        return array("I", poslist).tobytes()
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
-        out = []
-        pos = 0
-        for gap in memoryview(valuestring).cast("I"):
-            pos += gap
-            out.append(pos)
-        return out
+        return memoryview(valuestring).cast("I").tolist()
 
     def decode_frequency(self, valuestring: bytes) -> int:
         return len(valuestring) // 4
@@ -166,6 +153,46 @@ def _block_bytes(ids: array, weights: array, values: list[bytes], positions: boo
     return header + first + rest
 
 
+_ONE = (struct.Struct("<B"), struct.Struct("<H"), struct.Struct("<I"))
+
+
+def _type_of(value: int) -> int:
+    return 0 if value < 0x100 else 1 if value < 0x10000 else 2
+
+
+def _single_block(docnum: int, weight: float, value: bytes, positions: bool) -> bytes:
+    """:func:`_block_bytes` of a one-posting list (most terms), in fewer steps."""
+    id_t = _type_of(docnum)
+    first = _ONE[id_t].pack(docnum)
+    w_kind = w_t = 0
+    if weight != 1.0:
+        if weight == int(weight) and weight < 0x10000:
+            w_kind, w_t = _W_INTS, _type_of(int(weight))
+            first += _ONE[w_t].pack(int(weight))
+        else:
+            w_kind = _W_FLOATS
+            first += struct.pack("<f", weight)
+    v_kind = _V_NONE
+    rest = b""
+    if value:
+        if positions:
+            v_kind = _V_POSITIONS
+            poslist = array("I", value)
+            count = len(poslist)
+            ct, pt = _type_of(count), _type_of(max(poslist))
+            flat = poslist.tobytes() if pt == 2 else array(_TYPES[pt], poslist).tobytes()
+            rest = bytes((ct | pt << 2,)) + _ONE[ct].pack(count) + flat
+        else:
+            v_kind = _V_BYTES
+            ct = _type_of(len(value))
+            rest = bytes((ct,)) + _ONE[ct].pack(len(value)) + value
+    comp = 0
+    if len(rest) >= _COMPRESS_MIN:
+        rest, comp = zlib.compress(rest, COMPRESSION), 2
+    size = _HEADER.size - 4 + len(first) + len(rest)
+    return _HEADER.pack(-size, 1, docnum, weight, flags_of(id_t, w_kind, w_t, v_kind), comp, 0, 0, len(first)) + first + rest
+
+
 def flags_of(id_t: int, w_kind: int, w_t: int, v_kind: int) -> int:
     return id_t | w_kind << 2 | w_t << 4 | v_kind << 6
 
@@ -203,17 +230,24 @@ class _FieldWriter(W3FieldWriter):
         term: bytes | None = None
         ids, weights, values = array("I"), array("f"), []
 
+        offset = postfile.tell()
+
         def flush() -> None:
+            nonlocal offset
             n = len(ids)
-            offset = postfile.tell()
-            postfile.write(WHOOSH3_HEADER_MAGIC)
-            for at in range(0, n, BLOCK_LIMIT):
-                postfile.write(_block_bytes(
-                    ids[at : at + BLOCK_LIMIT], weights[at : at + BLOCK_LIMIT], values[at : at + BLOCK_LIMIT],
-                    positions, at + BLOCK_LIMIT >= n,
-                ))
-            info = _TERMINFO.pack(0, sum(weights), n, 0, 0, max(weights), ids[0], ids[-1], offset, postfile.tell() - offset)
-            tindex.add(prefix + term, info)
+            if n == 1:
+                data = WHOOSH3_HEADER_MAGIC + _single_block(ids[0], weights[0], values[0] if values else b"", positions)
+            else:
+                data = WHOOSH3_HEADER_MAGIC + b"".join(
+                    _block_bytes(
+                        ids[at : at + BLOCK_LIMIT], weights[at : at + BLOCK_LIMIT], values[at : at + BLOCK_LIMIT],
+                        positions, at + BLOCK_LIMIT >= n,
+                    )
+                    for at in range(0, n, BLOCK_LIMIT)
+                )
+            postfile.write(data)
+            tindex.add(prefix + term, _TERMINFO.pack(0, sum(weights), n, 0, 0, max(weights), ids[0], ids[-1], offset, len(data)))
+            offset += len(data)
 
         for fieldname, btext, docnum, weight, value in items:
             if docnum < 0:  # Whoosh's marker for spelling-only words: none here
@@ -249,7 +283,7 @@ _SIZES = (1, 2, 4)
 @dataclass(frozen=True, slots=True)
 class _Block:
     """One block's sections, still as bytes: id gaps, weights, value counts
-    and the values themselves (position gaps, or raw value bytes)."""
+    and the values themselves (positions, or raw value bytes)."""
 
     n: int
     id_type: str
@@ -426,12 +460,4 @@ def read_postings(terms_reader: Any, fieldname: str, tbytes: bytes, *, positions
     if not positions or not c_parts:
         return Postings(ids, weights)
     counts = np.concatenate(c_parts).astype(np.int64)
-    gaps = np.concatenate(p_parts).astype(np.int64)
-    running = gaps.cumsum()
-    # Each posting's gaps start from zero: subtract the running total
-    # reached before the posting's first gap.
-    first = counts.cumsum() - counts
-    before = np.zeros(len(counts), dtype=np.int64)
-    inner = first > 0
-    before[inner] = running[first[inner] - 1]
-    return Postings(ids, weights, counts, running - np.repeat(before, counts))
+    return Postings(ids, weights, counts, np.concatenate(p_parts).astype(np.int64))

@@ -18,7 +18,7 @@ __all__ = ["build_schema", "TITLE_BOOST", "SCHEMA_VERSION"]
 TITLE_BOOST = 2.5
 
 #: Bumped whenever analysis or fields change in a way old indexes cannot serve.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _text(**options: object) -> fields.TEXT:

@@ -265,7 +265,7 @@ class Evaluator:
                 ends = np.intersect1d(ends + 1, keys, assume_unique=True)
             else:
                 found = [np.intersect1d(ends + d, keys, assume_unique=True) for d in range(1, slop + 1)]
-                ends = np.unique(np.concatenate(found))
+                ends = _distinct(np.concatenate(found))
             if not len(ends):
                 return ix.empty()
         hit = np.zeros(ix.size, dtype=bool)
@@ -318,3 +318,15 @@ class Evaluator:
         if not any_:
             score = np.where(hit, score, 0.0)
         return Match(hit, score)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (np.unique's first call imports modules worth
+    40 ms to a one-shot search)."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]

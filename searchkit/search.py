@@ -26,6 +26,7 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from . import storage
+from .schema import SCHEMA_VERSION
 from .aliases import load_aliases
 from .errors import QueryError, SearchkitError
 from .facets import FacetCounter
@@ -144,7 +145,7 @@ class Searcher:
         and to ``$SEARCHKIT_ALIASES``."""
         self.index_dir = Path(index_dir)
         self.aliases = load_aliases(aliases)
-        self._ix = storage.open_index(self.index_dir)
+        self._ix = storage.open_index(self.index_dir, SCHEMA_VERSION)
         self._searcher = _open_searcher(self._ix)
         self.words: tuple[tuple[str, int], ...] = getattr(self._ix.schema["body"].analyzer, "words", ())
         self._speller: Speller | None = None
@@ -168,7 +169,7 @@ class Searcher:
             return
         if Path(self._ix.storage.folder).name != gen.name:
             self.close()
-            self._ix = storage.open_index(self.index_dir)
+            self._ix = storage.open_index(self.index_dir, SCHEMA_VERSION)
             self._searcher = _open_searcher(self._ix)
         elif not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import storage
+from .schema import SCHEMA_VERSION
 from .facets import count_facets
 from .scorer import IndexArrays
 
@@ -63,7 +64,7 @@ def index_stats(index_dir: Path | str = "index") -> IndexStats:
     index_dir = Path(index_dir)
     gen = storage.live_generation(index_dir)
     manifest = storage.read_manifest(gen)
-    ix = storage.open_index(index_dir)
+    ix = storage.open_index(index_dir, SCHEMA_VERSION)
     with ix.searcher() as s:
         reader = s.reader()
         arrays = IndexArrays(s)

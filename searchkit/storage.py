@@ -132,18 +132,24 @@ def open_dir(gen: Path | str) -> whoosh_index.Index:
     return FileStorage(str(gen), supports_mmap=False).open_index()
 
 
-def open_index(index_dir: Path | str) -> whoosh_index.Index:
+def open_index(index_dir: Path | str, schema_version: int | None = None) -> whoosh_index.Index:
     """Open the live generation for reading, turning damage into one clear error.
 
     A writer may publish a new generation and remove an old one between our
     reading ``CURRENT`` and opening the files: then we simply read the
-    pointer again.
+    pointer again. With ``schema_version``, an index built by a searchkit
+    whose layout differs is refused with the advice to rebuild.
     """
     index_dir = Path(index_dir)
     for attempt in range(5):
         gen = live_generation(index_dir)
         try:
-            _verify_sizes(index_dir, gen, read_manifest(gen))
+            manifest = read_manifest(gen)
+            if schema_version is not None and manifest.get("schema_version") != schema_version:
+                raise IndexCorruptError(
+                    f"index at {index_dir} was built by another searchkit version; run rebuild-index"
+                )
+            _verify_sizes(index_dir, gen, manifest)
             ix = open_dir(gen)
             ix.reader().close()  # opens every segment: damage shows here, not mid-search
             return ix
@@ -369,7 +375,9 @@ class Health:
         return not self.problems
 
 
-def check_index(index_dir: Path | str, *, full: bool = False, sample: int = 2000) -> Health:
+def check_index(
+    index_dir: Path | str, *, full: bool = False, sample: int = 2000, schema_version: int | None = None
+) -> Health:
     """Examine the live index: every file present at its recorded size, every
     segment opens, every stored document and the term dictionaries read, the
     postings of ``sample`` terms per field (all of them with ``full``), and
@@ -394,6 +402,8 @@ def check_index(index_dir: Path | str, *, full: bool = False, sample: int = 2000
         return Health(**health, problems=(str(exc),))
     if not manifest:
         problems.append(f"the manifest {MANIFEST} is missing; {REBUILD_HINT}")
+    elif schema_version is not None and manifest.get("schema_version") != schema_version:
+        return Health(**health, problems=("the index was built by another searchkit version; run rebuild-index",))
     for key in ("built_at", "updated_at", "docs_dir"):
         if manifest.get(key):
             facts.append((key.replace("_", " "), str(manifest[key])))

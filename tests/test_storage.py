@@ -255,12 +255,17 @@ def damaged(built: tuple[Path, Path]) -> Callable[[str], Path]:
             storage.write_manifest(gen, manifest)
             with open(seg, "r+b") as fh:
                 fh.truncate(seg.stat().st_size // 2)
+        elif how == "old-version":
+            # Built by a searchkit whose posting layout this one cannot read.
+            manifest = storage.read_manifest(gen)
+            manifest["schema_version"] = 1
+            storage.write_manifest(gen, manifest)
         return index_dir
 
     return damage
 
 
-@pytest.mark.parametrize("how", ["truncate", "delete", "toc", "generation", "truncate-unrecorded"])
+@pytest.mark.parametrize("how", ["truncate", "delete", "toc", "generation", "truncate-unrecorded", "old-version"])
 def test_damaged_index_gives_one_line_saying_to_rebuild(damaged: Callable[[str], Path], how: str) -> None:
     index_dir = damaged(how)
     runner = CliRunner()
