@@ -63,6 +63,8 @@ __all__ = [
     "TemplateLearner",
     "extract",
     "learn_templates",
+    "template_evidence",
+    "TemplateEvidence",
     "line_key",
     "site_key",
     "group_keys",
@@ -228,6 +230,28 @@ class _LossyCounter:
         return frozenset(k for k, (c, _) in self.counts.items() if c >= need)
 
 
+#: What the template learner counts of one page: its groups (site, source),
+#: the keys of its lines, and what identifies the article (title, url).
+TemplateEvidence = tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]
+
+
+def template_evidence(page: _PageLike) -> TemplateEvidence | None:
+    """The part of learning templates that reads the page (most of the
+    work), separate from the counting, so that it can run in parallel."""
+    f = page.fields
+    return _evidence(page.markdown, f.get("source", ""), f.get("url", ""), f.get("title", ""))
+
+
+def _evidence(markdown: str, source: str | None, url: str | None, title: str) -> TemplateEvidence | None:
+    groups = group_keys(url, source)
+    if not groups:
+        return None
+    keys = {line_key(t) for t in markup.line_texts(markdown, MAX_KEY_CHARS)}
+    keys.discard("")
+    marks = tuple(m for m in (f"t:{_norm_title(title)}" if _norm_title(title) else "", f"u:{url}" if url else "") if m)
+    return tuple(groups), frozenset(keys), marks
+
+
 class TemplateLearner:
     """Learn template lines from pages one at a time (for collections too big
     to hold): ``add`` each page, then ``result()``."""
@@ -237,23 +261,25 @@ class TemplateLearner:
         self.min_docs = min_docs
         self.epsilon = epsilon
         self._counters: dict[str, _LossyCounter] = {}
-        self._titles: dict[str, set[int]] = {}  # per group: hashes of the titles and urls seen
+        self._titles: dict[str, set[str]] = {}  # per group: the titles and urls seen
 
     def add(self, page: _PageLike) -> None:
-        f = page.fields
-        self.add_markdown(page.markdown, source=f.get("source", ""), url=f.get("url", ""), title=f.get("title", ""))
+        self.add_evidence(template_evidence(page))
 
     def add_markdown(self, markdown: str, *, source: str | None, url: str | None, title: str = "") -> None:
-        groups = group_keys(url, source)
-        if not groups:
+        self.add_evidence(_evidence(markdown, source, url, title))
+
+    def add_evidence(self, evidence: TemplateEvidence | None) -> None:
+        """Count one page, given as :func:`template_evidence` of it (which
+        may have been computed in another process)."""
+        if evidence is None:
             return
-        keys = {line_key(t) for t in markup.line_texts(markdown, MAX_KEY_CHARS)}
-        keys.discard("")
-        # the same article again (a refetch, a repost under another url) is no
-        # evidence that its lines are template: one vote per title and per url
-        marks = [hash(m) for m in (("t", _norm_title(title)), ("u", url or "")) if m[1]]
+        groups, keys, marks = evidence
         for g in groups:
             seen = self._titles.setdefault(g, set())
+            # the same article again (a refetch, a repost under another url)
+            # is no evidence that its lines are template: one vote per title
+            # and per url
             if any(m in seen for m in marks):
                 seen.update(marks)
                 continue

@@ -41,9 +41,9 @@ from whoosh.writing import PostingPool
 from . import storage
 from .analysis import load_fast_segmenter, load_user_words
 from .codec import Codec
-from .document import Document, Page, extract_document, read_page
+from .document import Document, extract_document, read_page
 from .errors import DocumentError, IndexCorruptError, IndexNotFoundError, SearchkitError
-from .extraction import Templates, learn_templates
+from .extraction import TemplateEvidence, TemplateLearner, Templates, template_evidence
 from .schema import SCHEMA_VERSION, build_schema
 
 __all__ = ["IndexReport", "Skipped", "rebuild_index", "update_index", "collect_files", "DOC_SUFFIXES"]
@@ -312,11 +312,13 @@ class _SegmentBuilder:
 # ------------------------------------------------------------- workers
 
 
-def _read_pages(paths: Sequence[str]) -> list[Page | None]:
-    out: list[Page | None] = []
+def _evidence_of(paths: Sequence[str]) -> list[TemplateEvidence | None]:
+    """What template learning needs of each file (far smaller than the page,
+    and most of the learning's work)."""
+    out: list[TemplateEvidence | None] = []
     for path in paths:
         try:
-            out.append(read_page(path))
+            out.append(template_evidence(read_page(path)))
         except Exception:  # noqa: BLE001 - reported when the file is indexed
             out.append(None)
     return out
@@ -358,8 +360,8 @@ def _worker_main(task_fd: int, result_fd: int) -> None:
             return
         kind = msg[0]
         try:
-            if kind == "pages":
-                results.send(("pages", msg[1], _read_pages(msg[2])))
+            if kind == "evidence":
+                results.send(("evidence", msg[1], _evidence_of(msg[2])))
             elif kind == "start":
                 builder = _SegmentBuilder(msg[1], Templates.from_json(msg[2]), msg[3])
                 results.send(("started", None, None))
@@ -492,31 +494,31 @@ def _batches(items: Sequence[Any], size: int = _BATCH) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _pages_parallel(pool: _Pool, paths: Sequence[str], progress: Progress | None) -> Iterator[Page]:
-    """Read every page in the workers, yielding them in file order.
+def _evidence_parallel(
+    pool: _Pool, paths: Sequence[str], progress: Progress | None
+) -> Iterator[TemplateEvidence | None]:
+    """Read every page in the workers, yielding its template evidence in
+    file order.
 
-    Closing the generator early (a template learner that has seen enough)
-    collects the batches still in flight, so the pool is ready for the next
-    job.
+    Closing the generator early collects the batches still in flight, so the
+    pool is ready for the next job.
     """
     batches = _batches(paths, 64)
     outstanding = [0] * len(pool)
-    ready: dict[int, list[Page | None]] = {}
+    ready: dict[int, list[TemplateEvidence | None]] = {}
     sent = nxt = 0
     try:
         while nxt < len(batches):
             while sent < len(batches) and min(outstanding) < 2:
                 wid = outstanding.index(min(outstanding))
-                pool.send(wid, ("pages", sent, batches[sent]))
+                pool.send(wid, ("evidence", sent, batches[sent]))
                 outstanding[wid] += 1
                 sent += 1
             while nxt not in ready:
                 _, wid, bid, pages = pool.receive()
                 outstanding[wid] -= 1
                 ready[bid] = pages
-            for page in ready.pop(nxt):
-                if page is not None:
-                    yield page
+            yield from ready.pop(nxt)
             nxt += 1
             if progress:
                 progress(min(nxt * 64, len(paths)), len(paths), "reading")
@@ -787,9 +789,12 @@ def _rebuild_locked(
         pool = _Pool(n) if n > 1 else None
         try:
             paths = [str(f.path) for f in found]
-            pages = _pages_parallel(pool, paths, progress) if pool else _read_pages_lazily(paths, progress)
-            templates = learn_templates(pages)
-            pages.close()
+            evidence = _evidence_parallel(pool, paths, progress) if pool else _evidence_lazily(paths, progress)
+            learner = TemplateLearner()
+            for item in evidence:
+                learner.add_evidence(item)
+            evidence.close()
+            templates = learner.result()
             ix = whoosh_index.create_in(str(gen), build_schema(words))
             if pool:
                 per_worker, segments = _index_parallel(pool, gen, templates, found, progress, _limit_mb(limitmb, n))
@@ -854,12 +859,9 @@ def _prepare_query_segmenter() -> None:
         pass
 
 
-def _read_pages_lazily(paths: Sequence[str], progress: Progress | None) -> Iterator[Page]:
+def _evidence_lazily(paths: Sequence[str], progress: Progress | None) -> Iterator[TemplateEvidence | None]:
     for i, path in enumerate(paths, 1):
-        try:
-            yield read_page(path)
-        except Exception:  # noqa: BLE001 - reported when the file is indexed
-            pass
+        yield from _evidence_of([path])
         if progress and (i % 64 == 0 or i == len(paths)):
             progress(i, len(paths), "reading")
 
