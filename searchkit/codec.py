@@ -429,7 +429,7 @@ def read_postings(terms_reader: Any, fieldname: str, tbytes: bytes, *, positions
         info = terms_reader.term_info(fieldname, tbytes)
     except Exception:  # TermNotFound: the term is not in this segment
         return None
-    if info.is_inlined():  # pragma: no cover - whoosh3 never inlines (see README)
+    if info.is_inlined():  # pragma: no cover - never written: this codec stores every list in the postings file
         ids, weights, values = info.inlined_postings()
         return Postings(np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64))
     offset, length = info.extent()

@@ -157,13 +157,16 @@ class Evaluator:
 
     def _eval(self, q: wq.Query, within: np.ndarray | None) -> Match:
         ix = self.ix
-        if isinstance(q, wq.Term):
+        # Exact classes: subclasses (Ordered is an And, DisjunctionMax scores
+        # otherwise) mean something else and are left to Whoosh.
+        kind = type(q)
+        if kind is wq.Term:
             m = self._term(q.fieldname, q.text)
-        elif isinstance(q, wq.Phrase):
+        elif kind is wq.Phrase:
             m = self._phrase(q.fieldname, q.words, q.slop, within)
-        elif isinstance(q, wq.Or):
+        elif kind is wq.Or and q.scale is None:
             m = self._sum([self.run(c, within) for c in q.subqueries], any_=True)
-        elif isinstance(q, wq.And):
+        elif kind is wq.And:
             m = self._sum([self.run(c, within) for c in q.subqueries], any_=False)
         elif isinstance(q, wq.Require):
             a, b = self.run(q.a, within), self.run(q.b, within)

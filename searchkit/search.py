@@ -26,12 +26,12 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from . import storage
-from .schema import SCHEMA_VERSION
 from .aliases import load_aliases
 from .errors import QueryError, SearchkitError
 from .facets import FacetCounter
 from .query import CompiledQuery, compile_query, parse_date_range, parse_query
 from .related import similar_documents
+from .schema import SCHEMA_VERSION
 from .scorer import Evaluator, IndexArrays
 from .snippet import make_snippet
 from .suggest import Speller, suggestion_needs

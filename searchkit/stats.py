@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from . import storage
-from .schema import SCHEMA_VERSION
 from .facets import count_facets
+from .schema import SCHEMA_VERSION
 from .scorer import IndexArrays
 
 __all__ = ["IndexStats", "index_stats"]

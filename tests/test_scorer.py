@@ -127,3 +127,19 @@ def test_phrase_needs_words_side_by_side(search_docs) -> None:
     assert [h.title for h in find('"quick brown fox"')] == ["apple"]
     assert [h.title for h in find('"lazy dog"')] == ["apple"]
     assert {h.title for h in find("quick brown fox")} == {"apple", "pear"}
+
+
+def test_queries_it_does_not_compile_are_left_to_whoosh(corpus_index: Path) -> None:
+    """A program may hand Whoosh query classes searchkit never compiles (a
+    prefix, an ordered And, a max-of-scores Or): the answer is Whoosh's."""
+    queries = [
+        wq.Prefix("body", "secur"),
+        wq.Ordered([wq.Term("body", "linux"), wq.Term("body", "内核")]),
+        wq.DisjunctionMax([wq.Term("body", "linux"), wq.Term("title", "linux")]),
+        wq.Or([wq.Term("body", "linux"), wq.Term("body", "漏洞")], scale=0.9),
+    ]
+    with searchkit.Searcher(corpus_index) as s:
+        for q in queries:
+            ref, ours = _whoosh(s, q), _ours(s, q)
+            assert ref and set(ours) == set(ref), q
+            assert all(ours[d] == pytest.approx(ref[d]) for d in ref), q
