@@ -52,3 +52,13 @@ def test_long_bodies_find_matches_far_in_and_in_other_forms() -> None:
     assert [body[s:e] for s, e in spans] == ["encryption", "GPT-4o", "深度求索"]
     snip = make_snippet(body, {("encrypt",), ("gpt4o",), ("gpt", "4o")}, words=WORDS)
     assert [snip.text[s:e] for s, e in snip.highlights] == ["encryption", "GPT-4o"]
+
+
+def test_only_runs_holding_a_query_word_are_segmented_and_phrases_still_join_runs() -> None:
+    """Snippets segment just the Chinese runs that contain a query word: a
+    phrase whose words stand in two runs (separated by a space) still
+    highlights, and a lone word of the phrase elsewhere does not."""
+    filler = "无关的内容。" * 200
+    body = f"{filler}这些研究 人员发现了漏洞，另一段与研究无关。{filler}"
+    snip = make_snippet(body, {("研究", "人员"), ("漏洞",)})
+    assert [snip.text[s:e] for s, e in snip.highlights] == ["研究 人员", "漏洞"]
