@@ -215,16 +215,17 @@ def test_no_template_line_of_the_samples_is_in_any_body(sample_index: Path, samp
 
 
 def test_length_preload_changes_no_score(sample_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The in-memory length columns are an optimisation: same hits, same scores."""
+    """The in-memory length columns speed up what Whoosh still scores itself
+    (more like this): same documents, same scores."""
     import importlib
 
     module = importlib.import_module("searchkit.search")
-    queries = ["DeepSeek 训练成本", "勒索软件", "Windows 漏洞", "open source"]
     with searchkit.Searcher(sample_index) as s:
         readers = s._searcher.reader()._perdoc._readers  # whoosh3 internals: the preload took effect
         assert any(isinstance(r, bytes) for r in readers.values())
-        fast = [[(h.id, h.score) for h in s.search(q)] for q in queries]
+        ids = [h.id for h in s.search("DeepSeek")][:3] + [h.id for h in s.search("勒索软件")][:3]
+        fast = [[(h.id, h.score) for h in s.similar(i)] for i in ids]
     monkeypatch.setattr(module, "_preload_lengths", lambda searcher: None)
     with searchkit.Searcher(sample_index) as s:
-        slow = [[(h.id, h.score) for h in s.search(q)] for q in queries]
-    assert fast == slow and any(fast)
+        slow = [[(h.id, h.score) for h in s.similar(i)] for i in ids]
+    assert fast == slow and all(fast)
