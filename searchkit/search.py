@@ -151,6 +151,7 @@ class Searcher:
         self._speller: Speller | None = None
         self._facet_counter: FacetCounter | None = None
         self._index_arrays: IndexArrays | None = None
+        self._preloaded: Any = None  # the searcher whose length columns are in memory
 
     def close(self) -> None:
         self._searcher.close()
@@ -173,7 +174,6 @@ class Searcher:
             self._searcher = _open_searcher(self._ix)
         elif not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()
-            _preload_lengths(self._searcher)
 
     # ------------------------------------------------------------------ search
 
@@ -281,6 +281,9 @@ class Searcher:
             raise QueryError(f"invalid limit {limit}: must be at least 1")
         self._refresh()
         s = self._searcher
+        if self._preloaded is not s:  # Whoosh scores this one itself
+            _preload_lengths(s)
+            self._preloaded = s
         docnum = s.document_number(id=doc_id)
         if docnum is None:
             raise SearchkitError(f"no document with id {doc_id!r} in the index at {self.index_dir}")
@@ -387,13 +390,12 @@ class Searcher:
 
 
 def _open_searcher(ix: Any) -> Any:
-    searcher = ix.searcher(weighting=_WEIGHTING)
-    _preload_lengths(searcher)
-    return searcher
+    return ix.searcher(weighting=_WEIGHTING)
 
 
 def _preload_lengths(searcher: Any) -> None:
-    """Read each segment's field-length columns into memory in one go.
+    """Read each segment's field-length columns into memory in one go, for
+    what Whoosh still scores itself (more like this).
 
     BM25 needs every matching document's field length, and whoosh3 reads
     it from the file one byte per posting (a seek and a read each): about

@@ -221,10 +221,10 @@ def test_length_preload_changes_no_score(sample_index: Path, monkeypatch: pytest
 
     module = importlib.import_module("searchkit.search")
     with searchkit.Searcher(sample_index) as s:
-        readers = s._searcher.reader()._perdoc._readers  # whoosh3 internals: the preload took effect
-        assert any(isinstance(r, bytes) for r in readers.values())
         ids = [h.id for h in s.search("DeepSeek")][:3] + [h.id for h in s.search("勒索软件")][:3]
         fast = [[(h.id, h.score) for h in s.similar(i)] for i in ids]
+        readers = s._searcher.reader()._perdoc._readers  # whoosh3 internals: the preload took effect
+        assert any(isinstance(r, bytes) for r in readers.values())
     monkeypatch.setattr(module, "_preload_lengths", lambda searcher: None)
     with searchkit.Searcher(sample_index) as s:
         slow = [[(h.id, h.score) for h in s.similar(i)] for i in ids]
