@@ -12,9 +12,11 @@ local Whoosh index with jieba-based analysis, searchable from the terminal
 
 The data's path, one module each: :mod:`~searchkit.document` (file → Document)
 → :mod:`~searchkit.analysis` (text → tokens) → :mod:`~searchkit.indexer`
-(documents → index) → :mod:`~searchkit.query` (query string → Whoosh query)
-→ :mod:`~searchkit.search` (query → ranked hits) → :mod:`~searchkit.snippet`
-(hit → highlighted passage) → :mod:`~searchkit.cli` (terminal).
+(documents → index; :mod:`~searchkit.codec`, the posting layout on disk)
+→ :mod:`~searchkit.query` (query string → Whoosh query) → :mod:`~searchkit.scorer`
+(query → every document's match and score) → :mod:`~searchkit.search` (ranked
+hits) → :mod:`~searchkit.snippet` (hit → highlighted passage) →
+:mod:`~searchkit.cli` (terminal).
 """
 
 from __future__ import annotations
