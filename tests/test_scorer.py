@@ -143,3 +143,16 @@ def test_queries_it_does_not_compile_are_left_to_whoosh(corpus_index: Path) -> N
             ref, ours = _whoosh(s, q), _ours(s, q)
             assert ref and set(ours) == set(ref), q
             assert all(ours[d] == pytest.approx(ref[d]) for d in ref), q
+
+
+def test_a_build_that_spills_to_disk_writes_the_same_index(corpus_dir: Path, corpus_index: Path, tmp_path: Path) -> None:
+    """Past its memory limit the indexer's pool writes sorted runs to disk and
+    merges them: the postings, and so every score, must be those of a build
+    that kept everything in memory."""
+    spilled = tmp_path / "spilled"
+    searchkit.rebuild_index(corpus_dir, spilled, workers=1, limitmb=1)  # a run every few documents
+    with searchkit.Searcher(corpus_index) as whole, searchkit.Searcher(spilled) as runs:
+        for text in QUERIES[:60] + MORE:
+            a = [(h.id, round(h.score, 9)) for h in whole.search(text, limit=20)]
+            b = [(h.id, round(h.score, 9)) for h in runs.search(text, limit=20)]
+            assert a == b, text
