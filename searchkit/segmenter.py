@@ -141,6 +141,19 @@ def _build(target: Path) -> None:
         for blob in blobs:
             out.write(blob)
     os.replace(tmp, target)
+    _remove_old_formats(target.parent)
+
+
+def _remove_old_formats(folder: Path) -> None:
+    """Delete caches an earlier searchkit wrote in another layout (those of
+    this layout may belong to another jieba install, and stay)."""
+    for path in folder.glob("jieba-*.dict"):
+        try:
+            with path.open("rb") as fh:
+                if fh.read(len(_MAGIC)) != _MAGIC:
+                    path.unlink()
+        except OSError:
+            pass
 
 
 class LazyJieba:

@@ -94,3 +94,17 @@ def test_a_broken_cache_falls_back_to_rjieba(tmp_path: Path, sample_index: Path)
                          check=True)
     count, loaded = out.stdout.split()
     assert int(count) > 0 and loaded == "True"
+
+
+def test_writing_the_cache_clears_caches_of_an_older_layout(tmp_path: Path) -> None:
+    old = tmp_path / "jieba-0123456789ab.dict"
+    old.write_bytes(b"SKJIEBA1" + b"\0" * 16)
+    other = tmp_path / "jieba-ba9876543210.dict"  # this layout, another jieba: kept
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(tmp_path))
+        LazyJieba(WORDS).close()
+        current = dictionary_cache()
+        other.write_bytes(current.read_bytes()[:64])
+        current.unlink()
+        LazyJieba(WORDS).close()
+    assert current.exists() and other.exists() and not old.exists()
