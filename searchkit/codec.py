@@ -148,7 +148,7 @@ def _block_bytes(ids: array, weights: array, values: list[bytes], positions: boo
     # Field lengths per block are not kept (Codec.length_stats is off): 0
     # stands for "unknown" and only loosens Whoosh's score bounds.
     header = _HEADER.pack(
-        -size if last else size, n, ids[-1], max(weights), flags_of(id_t, w_kind, w_t, v_kind), comp, 0, 0, len(first)
+        -size if last else size, n, ids[-1], max(weights), _flags(id_t, w_kind, w_t, v_kind), comp, 0, 0, len(first)
     )
     return header + first + rest
 
@@ -190,10 +190,10 @@ def _single_block(docnum: int, weight: float, value: bytes, positions: bool) -> 
     if len(rest) >= _COMPRESS_MIN:
         rest, comp = zlib.compress(rest, COMPRESSION), 2
     size = _HEADER.size - 4 + len(first) + len(rest)
-    return _HEADER.pack(-size, 1, docnum, weight, flags_of(id_t, w_kind, w_t, v_kind), comp, 0, 0, len(first)) + first + rest
+    return _HEADER.pack(-size, 1, docnum, weight, _flags(id_t, w_kind, w_t, v_kind), comp, 0, 0, len(first)) + first + rest
 
 
-def flags_of(id_t: int, w_kind: int, w_t: int, v_kind: int) -> int:
+def _flags(id_t: int, w_kind: int, w_t: int, v_kind: int) -> int:
     return id_t | w_kind << 2 | w_t << 4 | v_kind << 6
 
 

@@ -28,7 +28,7 @@ from whoosh.util.numeric import byte_to_length
 
 from .codec import Postings, read_postings
 
-__all__ = ["Match", "IndexArrays", "Evaluator"]
+__all__ = ["Match", "IndexArrays", "Evaluator", "length_bytes"]
 
 #: Whoosh's one-byte field length approximation, decoded once.
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -45,6 +45,20 @@ class Match:
     @property
     def count(self) -> int:
         return int(np.count_nonzero(self.hit))
+
+
+def length_bytes(reader: Any, fieldname: str) -> bytes | None:
+    """One segment's lengths of ``fieldname``, Whoosh's one byte per
+    document, read whole (Whoosh itself reads one byte per posting, a seek
+    and a read each). None when the field keeps no lengths. Leans on
+    whoosh3's per-document reader, whose cached column may already be these
+    bytes (see ``search._preload_lengths``)."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None or isinstance(column, bytes):
+        return column
+    return column._dbfile.get(column._basepos, column._count)
 
 
 class IndexArrays:
@@ -68,7 +82,7 @@ class IndexArrays:
         self._lengths: dict[str, np.ndarray] = {}
         self._avg: dict[str, float] = {}
         self._columns: dict[str, np.ndarray] = {}
-        self._kept: dict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = {}
+        self._kept: dict[tuple[str, bytes], np.ndarray] = {}
 
     def empty(self) -> Match:
         return Match(np.zeros(self.size, dtype=bool), np.zeros(self.size))
@@ -89,24 +103,18 @@ class IndexArrays:
         key = (fieldname, tbytes)
         if key not in self._kept:
             parts = [p.ids + offset for p, offset in self.postings(fieldname, tbytes)]
-            ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-            self._kept[key] = (ids, np.ones(len(ids)))
-        return self._kept[key][0]
+            self._kept[key] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return self._kept[key]
 
     def lengths(self, fieldname: str) -> np.ndarray:
         """Every document's length of ``fieldname`` as BM25 sees it."""
         if fieldname not in self._lengths:
-            from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
             out = np.ones(self.size)
             for reader, offset in self.leaves:
-                perdoc = reader._perdoc
-                n = reader.doc_count_all()
-                column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-                if column is None:
+                raw = length_bytes(reader, fieldname)
+                if raw is None:
                     continue
-                # (search.py may already have swapped the reader for its bytes)
-                raw = column if isinstance(column, bytes) else column._dbfile.get(column._basepos, column._count)
+                n = reader.doc_count_all()
                 codes = np.zeros(n, dtype=np.uint8)
                 codes[: min(n, len(raw))] = np.frombuffer(raw, dtype=np.uint8)[:n]
                 out[offset : offset + n] = _LENGTHS[codes]

@@ -32,7 +32,7 @@ from .facets import FacetCounter
 from .query import CompiledQuery, compile_query, parse_date_range, parse_query
 from .related import similar_documents
 from .schema import SCHEMA_VERSION
-from .scorer import Evaluator, IndexArrays
+from .scorer import Evaluator, IndexArrays, length_bytes
 from .snippet import make_snippet
 from .suggest import Speller, suggestion_needs
 
@@ -394,36 +394,18 @@ def _open_searcher(ix: Any) -> Any:
 
 
 def _preload_lengths(searcher: Any) -> None:
-    """Read each segment's field-length columns into memory in one go, for
-    what Whoosh still scores itself (more like this).
+    """Put each segment's field-length columns in memory, for what Whoosh
+    still scores itself (more like this): BM25 needs every matching
+    document's field length, and whoosh3 would read each with a seek and a
+    one-byte read (about 40% of a broad query's time)."""
+    from whoosh.codec.whoosh3 import _lenfield
 
-    BM25 needs every matching document's field length, and whoosh3 reads
-    it from the file one byte per posting (a seek and a read each): about
-    40% of the time of a broad query. The column is one byte per document
-    (50 KB per field at 50,000 documents), so it is read whole instead.
-    This leans on whoosh3's reader internals; where they differ, Whoosh's
-    own (slower) path is left in place.
-    """
-    try:
-        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-    except ImportError:  # pragma: no cover - another Whoosh
-        return
-    for leaf, _ in searcher.leaf_searchers() if hasattr(searcher, "leaf_searchers") else [(searcher, 0)]:
-        perdoc = getattr(leaf.reader(), "_perdoc", None)
-        if perdoc is None or not hasattr(perdoc, "_cached_reader"):
-            continue
-        try:
-            for name, ftype in searcher.schema.items():
-                if not ftype.scorable:
-                    continue
-                lenfield = _lenfield(name)
-                column = perdoc._cached_reader(lenfield, LENGTHS_COLUMN)
-                if column is None or isinstance(column, bytes):
-                    continue
-                raw = column._dbfile.get(column._basepos, column._count)
-                perdoc._readers[lenfield] = raw + bytes(max(0, perdoc._doccount + 1 - len(raw)))
-        except (AttributeError, OSError, TypeError):  # pragma: no cover - internals moved
-            continue
+    for leaf, _ in searcher.leaf_searchers():
+        reader = leaf.reader()
+        for name, ftype in searcher.schema.items():
+            raw = length_bytes(reader, name) if ftype.scorable else None
+            if raw is not None:
+                reader._perdoc._readers[_lenfield(name)] = raw + bytes(max(0, reader.doc_count_all() + 1 - len(raw)))
 
 
 def _document_from_stored(f: dict[str, Any]) -> Document:

@@ -43,6 +43,7 @@ _RE_HAN_DEFAULT = re.compile(
     "([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\U0002f800-\U0002fa1f"
     "a-zA-Z0-9+#&._%\\-]+)"
 )
+_RE_SKIP_DEFAULT = re.compile(r"(\r\n|\s)")
 _RE_HAN_HMM = re.compile("([\u4e00-\u9fd5]+)")
 _RE_SKIP_HMM = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 _STATES = "BEMS"  # the order ties are broken in, as in jieba
@@ -252,8 +253,8 @@ class LazyJieba:
             if _RE_HAN_DEFAULT.fullmatch(block):
                 yield from self._cut_dag(block)
             else:
-                for part in re.split(r"(\r\n|\s)", block):
-                    if part and re.fullmatch(r"\r\n|\s", part):
+                for part in _RE_SKIP_DEFAULT.split(block):
+                    if part and _RE_SKIP_DEFAULT.fullmatch(part):
                         yield part
                     else:
                         yield from part
