@@ -468,6 +468,48 @@ class WordAnalyzer(_Analyzer):
     def _tokens(self, value: str, start_pos: int) -> Iterator[Token]:
         return tokenize(value, self.words, start_pos=start_pos)
 
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        # tokenize()'s terms and positions without its offsets: no Token per
+        # token, jieba's plain cut, and each Latin chunk's terms looked up
+        # (news text repeats its English words).
+        out: dict[str, list[int]] = {}
+        folded = fold(value)
+        pos = 0
+        segmenter = None
+        for m in _RUN_RE.finditer(folded):
+            kind = m.lastgroup
+            if kind == "latin":
+                terms, width = _latin_terms(m.group())
+                for text, rel in terms:
+                    found = out.get(text)
+                    if found is None:
+                        out[text] = [pos + rel]
+                    else:
+                        found.append(pos + rel)
+                pos += width
+                continue
+            words = (m.group(),)
+            if kind == "han":
+                if segmenter is None:
+                    segmenter = _Segmenter.get(self.words, len(folded))
+                words = segmenter.cut(m.group())
+            for word in words:
+                found = out.get(word)
+                if found is None:
+                    out[word] = [pos]
+                else:
+                    found.append(pos)
+                pos += 1
+        return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _latin_terms(chunk: str) -> tuple[tuple[tuple[str, int], ...], int]:
+    """A folded Latin chunk's terms with their positions relative to its
+    first, and how many positions it takes."""
+    tokens, width = _latin_tokens(chunk, 0, 0)
+    return tuple((t.text, t.pos) for t in tokens), width
+
 
 class BigramAnalyzer(_Analyzer):
     """Han character bigrams, the grep-recall path."""

@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.writing import PostingPool
 
 from . import storage
 from .analysis import load_fast_segmenter, load_user_words
@@ -45,6 +44,7 @@ from .document import Document, extract_document, read_page
 from .errors import DocumentError, IndexCorruptError, IndexNotFoundError, SearchkitError
 from .extraction import TemplateEvidence, TemplateLearner, Templates, template_evidence
 from .schema import SCHEMA_VERSION, build_schema
+from .segment_writer import BufferedSegmentWriter
 
 __all__ = ["IndexReport", "Skipped", "rebuild_index", "update_index", "collect_files", "DOC_SUFFIXES"]
 
@@ -243,19 +243,6 @@ def _fields(d: Document, content_hash: str) -> dict[str, object]:
 _Record = tuple[str, int, int, str, "str | None", str, "int | None", "str | None"]
 
 
-class _LeanPool(PostingPool):
-    """Whoosh's posting pool (sorted runs spilled to disk past ``limitmb``)
-    without its per-posting type assertions and field bookkeeping: a build
-    adds a posting per distinct term of every field of every document."""
-
-    def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
-        self.current.append(item)
-        # Whoosh's own estimate of the memory a pooled posting takes.
-        self.currentsize += 150 + 2 * len(item[1]) + len(item[4] or b"")
-        if self.currentsize > self.limit:
-            self.save()
-
-
 class _SegmentBuilder:
     """Indexes files into one new Whoosh segment of the index in ``gen``.
 
@@ -265,14 +252,9 @@ class _SegmentBuilder:
     """
 
     def __init__(self, gen: Path | str, templates: Templates, limitmb: int = LIMIT_MB) -> None:
-        from whoosh.writing import SegmentWriter
-
         load_fast_segmenter()  # megabytes of text to cut
-        ix = storage.open_dir(gen)
         self.templates = templates
-        self.writer = SegmentWriter(ix, _lk=False, limitmb=limitmb, codec=Codec())
-        # (SegmentWriter takes a pool class but ignores it.)
-        self.writer.pool = _LeanPool(self.writer._tempstorage, self.writer.newsegment, limitmb=limitmb)
+        self.writer = BufferedSegmentWriter(storage.open_dir(gen), limitmb)
         self.added = 0
 
     def add(self, rel: str, path: str, size: int, mtime_ns: int) -> _Record:
