@@ -33,6 +33,7 @@ from whoosh import formats
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
 from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
 from whoosh.filedb.filetables import _lengths as _LENGTHS
+from whoosh.filedb.filetables import _pointer as _POINTER
 from whoosh.system import IS_LITTLE, pack_ushort
 from whoosh.util.numeric import byte_to_length
 
@@ -196,6 +197,31 @@ def _single_block(docnum: int, weight: float, positions: array | None, value: by
     return _HEADER.pack(-size, 1, docnum, weight, _flags(id_t, w_kind, w_t, v_kind), comp, 0, 0, len(first)) + first + rest
 
 
+def _counted_block(ids: array, counts: array, positions: array) -> bytes:
+    """:func:`_posting_list` of a positions list of one block whose weights
+    are its counts (field boost 1): the weights section, when there is one,
+    is the counts section again."""
+    gaps = array("I", ids[:1])
+    gaps.extend(map(sub, ids[1:], ids))
+    id_t, first = _narrow(gaps)
+    top = max(counts)
+    ct, cb = _narrow(counts)
+    w_kind = w_t = 0  # _W_ONES
+    if top != 1:
+        w_kind, w_t = _W_INTS, ct
+        first += cb
+    pt, pb = _narrow(positions)
+    rest = bytes((ct | pt << 2,)) + cb + pb
+    comp = 0
+    if len(first) >= _COMPRESS_MIN:
+        first, comp = zlib.compress(first, COMPRESSION), 1
+    if len(rest) >= _COMPRESS_MIN:
+        rest, comp = zlib.compress(rest, COMPRESSION), comp | 2
+    size = _HEADER.size - 4 + len(first) + len(rest)
+    header = _HEADER.pack(-size, len(ids), ids[-1], top, _flags(id_t, w_kind, w_t, _V_POSITIONS), comp, 0, 0, len(first))
+    return WHOOSH3_HEADER_MAGIC + header + first + rest
+
+
 def _flags(id_t: int, w_kind: int, w_t: int, v_kind: int) -> int:
     return id_t | w_kind << 2 | w_t << 4 | v_kind << 6
 
@@ -265,6 +291,12 @@ TermPostings = Any
 class _FieldWriter(W3FieldWriter):
     """Writes a segment's terms and posting lists, a term at a time."""
 
+    def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
+        super().__init__(codec, storage, segment)
+        # Whoosh's constructor has made the term index and written its
+        # header: give it the batch writer (a subclass without state).
+        self._tindex.__class__ = _TermIndexWriter
+
     def write_terms(self, schema: Any, terms: Iterable[tuple[str, str | bytes, TermPostings]]) -> None:
         """Write ``(field name, term, postings)`` in field name then term
         order, with terms of positions fields as text, of other fields as
@@ -281,7 +313,7 @@ class _FieldWriter(W3FieldWriter):
 
         def flush() -> None:
             postfile.write(b"".join(data))
-            _add_sorted(self._tindex, keys, infos)
+            self._tindex.add_sorted(keys, infos)
             keys.clear()
             infos.clear()
             data.clear()
@@ -309,9 +341,17 @@ class _FieldWriter(W3FieldWriter):
                     offset += len(block)
                     continue
                 ids, counts = pairs[0::2], pairs[1::2]
+                tbytes = term.encode("utf-8")  # type: ignore[union-attr]
+                if boost == 1.0 and len(ids) <= BLOCK_LIMIT:  # the usual short list
+                    block = _counted_block(ids, counts, positions)
+                    top = max(counts)
+                    keys.append(prefix + tbytes)
+                    infos.append(_TERMINFO.pack(0, sum(counts), len(ids), 0, 0, top, ids[0], ids[-1], offset, len(block)))
+                    data.append(block)
+                    offset += len(block)
+                    continue
                 weights = array("f", counts) if boost == 1.0 else array("f", [c * boost for c in counts])
                 block = _posting_list(ids, weights, (counts, positions))
-                tbytes = term.encode("utf-8")  # type: ignore[union-attr]
             else:
                 ids = array("I", [p[0] for p in postings])
                 weights = array("f", [p[1] for p in postings])
@@ -365,38 +405,55 @@ def _group_postings(schema: Any, items: Any) -> Iterator[tuple[str, str | bytes,
         yield done()
 
 
-def _add_sorted(tindex: OrderedHashWriter, keys: list[bytes], values: list[bytes]) -> None:
-    """``tindex.add(key, value)`` for each pair, keys ascending, writing the
-    same bytes as Whoosh's OrderedHashWriter in one write (the per-key calls
-    were a third of the time of writing a segment)."""
-    if not keys:
-        return
-    if tindex.hashfn is not md5_hash or keys[0] <= tindex.lastkey:
+class _TermIndexWriter(OrderedHashWriter):
+    """Whoosh's term index writer, adding a batch of keys at a time: the
+    per-key calls were a third of the time of writing a segment. The file
+    is byte for byte the one Whoosh writes (a test checks)."""
+
+    def add_sorted(self, keys: list[bytes], values: list[bytes]) -> None:
+        """``add(key, value)`` for each pair, keys ascending."""
+        if not keys:
+            return
+        if self.hashfn is not md5_hash or keys[0] <= self.lastkey:
+            for k, v in zip(keys, values):
+                self.add(k, v)
+            return
+        pos = self.dbfile.tell()
+        buckets = self.buckets
+        positions = []
+        records = []
+        pack = _LENGTHS.pack
+        from_bytes = int.from_bytes
         for k, v in zip(keys, values):
-            tindex.add(k, v)
-        return
-    dbfile = tindex.dbfile
-    pos = dbfile.tell()
-    buckets = tindex.buckets
-    positions = []
-    records = []
-    pack = _LENGTHS.pack
-    from_bytes = int.from_bytes
-    for k, v in zip(keys, values):
-        record = pack(len(k), len(v)) + k + v
-        # Whoosh's md5_hash: the low 32 bits of the digest as a big integer.
-        h = from_bytes(md5(k, usedforsecurity=False).digest()[12:], "big")
-        buckets[h & 255].append((h, pos))
-        positions.append(pos)
-        records.append(record)
-        pos += len(record)
-    dbfile.write(b"".join(records))
-    index = tindex.index
-    try:
-        index.array.extend(array(index.typecode, positions))
-    except (OverflowError, TypeError):
-        index.extend(positions)  # Whoosh's own retyping, one at a time
-    tindex.lastkey = keys[-1]
+            record = pack(len(k), len(v)) + k + v
+            # Whoosh's md5_hash: the low 32 bits of the digest as a number.
+            h = from_bytes(md5(k, usedforsecurity=False).digest()[12:], "big")
+            buckets[h & 255].append((h, pos))
+            positions.append(pos)
+            records.append(record)
+            pos += len(record)
+        self.dbfile.write(b"".join(records))
+        try:
+            self.index.array.extend(array(self.index.typecode, positions))
+        except (OverflowError, TypeError):
+            self.index.extend(positions)  # Whoosh's own retyping, one at a time
+        self.lastkey = keys[-1]
+
+    def _write_hashes(self) -> None:
+        # HashWriter._write_hashes with one write per table, not per slot.
+        dbfile = self.dbfile
+        pack = _POINTER.pack
+        for entries in self.buckets:
+            pos = dbfile.tell()
+            numslots = 2 * len(entries)
+            self.directory.append((pos, numslots))
+            table = [(0, 0)] * numslots
+            for hashval, position in entries:
+                slot = (hashval >> 8) % numslots
+                while table[slot] != (0, 0):
+                    slot = (slot + 1) % numslots
+                table[slot] = (hashval, position)
+            dbfile.write(b"".join([pack(h, p) for h, p in table]))
 
 
 _SIZES = (1, 2, 4)

@@ -117,6 +117,12 @@ def read_page(path: Path | str) -> Page:
 
     Raises only :class:`DocumentError`, with a one-line reason.
     """
+    return read_page_and_bytes(path)[0]
+
+
+def read_page_and_bytes(path: Path | str) -> tuple[Page, bytes]:
+    """:func:`read_page`, and the bytes the page was decoded from: the whole
+    file, unless ``page.truncated``."""
     path = Path(path)
     try:
         return _read_page(path)
@@ -126,7 +132,7 @@ def read_page(path: Path | str) -> Page:
         raise DocumentError(path, f"unexpected error while reading: {type(exc).__name__}: {exc}") from None
 
 
-def _read_page(path: Path) -> Page:
+def _read_page(path: Path) -> tuple[Page, bytes]:
     from .decoding import decode_bytes  # noqa: PLC0415 - keeps this module light
 
     data, size, truncated = _read_bytes(path)
@@ -142,7 +148,7 @@ def _read_page(path: Path) -> Page:
         fields, markdown = split_front_matter(text)
     except FrontMatterError as exc:
         raise DocumentError(path, str(exc)) from None
-    return Page(path, fields, markdown, size=size, truncated=truncated, notes=tuple(notes))
+    return Page(path, fields, markdown, size=size, truncated=truncated, notes=tuple(notes)), data
 
 
 def _mb(n: int) -> str:

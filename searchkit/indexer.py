@@ -40,7 +40,7 @@ from whoosh import index as whoosh_index
 from . import storage
 from .analysis import load_fast_segmenter, load_user_words
 from .codec import Codec
-from .document import Document, extract_document, read_page
+from .document import Document, Page, extract_document, read_page, read_page_and_bytes
 from .errors import DocumentError, IndexCorruptError, IndexNotFoundError, SearchkitError
 from .extraction import TemplateEvidence, TemplateLearner, Templates, template_evidence
 from .schema import SCHEMA_VERSION, build_schema
@@ -70,6 +70,10 @@ LIMIT_MB = 192
 #: worker measures about 60 MB plus twice its posting buffer (Whoosh's
 #: estimate of a posting's size is about half of what Python spends on it).
 WORKERS_MB = 1200
+#: Characters of pages a worker keeps from the reading pass for indexing
+#: (about 50 MB): each worker indexes the files it read, so a collection
+#: that fits is read and decoded once. Past it, files are read again.
+PAGE_CACHE_CHARS = 24_000_000
 #: A file modified this close to the scan that recorded it may change again
 #: within the same clock tick: its record forces a content check next time.
 _RACY_NS = 2_000_000_000
@@ -251,21 +255,25 @@ class _SegmentBuilder:
     of contents that lists them.
     """
 
-    def __init__(self, gen: Path | str, templates: Templates, limitmb: int = LIMIT_MB) -> None:
+    def __init__(
+        self, gen: Path | str, templates: Templates, limitmb: int = LIMIT_MB, pages: _PageCache | None = None
+    ) -> None:
         load_fast_segmenter()  # megabytes of text to cut
         self.templates = templates
         self.writer = BufferedSegmentWriter(storage.open_dir(gen), limitmb)
+        self.pages = pages
         self.added = 0
 
     def add(self, rel: str, path: str, size: int, mtime_ns: int) -> _Record:
         p = Path(path)
+        page, digest = self.pages.pop(path) if self.pages else (None, "")
+        if page is None:
+            try:
+                digest = _digest(p.read_bytes())
+            except OSError as exc:
+                return (rel, size, mtime_ns, "", None, "", None, f"cannot read: {exc.strerror or exc}")
         try:
-            data = p.read_bytes()
-        except OSError as exc:
-            return (rel, size, mtime_ns, "", None, "", None, f"cannot read: {exc.strerror or exc}")
-        digest = _digest(data)
-        try:
-            doc = extract_document(read_page(p), self.templates)
+            doc = extract_document(page or read_page(p), self.templates)
         except DocumentError as exc:
             return (rel, size, mtime_ns, digest, None, "", None, exc.reason)
         except Exception as exc:  # noqa: BLE001 - one odd file must not stop a 100k build
@@ -294,15 +302,43 @@ class _SegmentBuilder:
 # ------------------------------------------------------------- workers
 
 
-def _evidence_of(paths: Sequence[str]) -> list[TemplateEvidence | None]:
+class _PageCache:
+    """Pages read for template learning, with their content hash, kept for
+    indexing within a budget of :data:`PAGE_CACHE_CHARS`."""
+
+    def __init__(self, chars: int | None = None) -> None:
+        self._pages: dict[str, tuple[Page, str]] = {}
+        self._room = PAGE_CACHE_CHARS if chars is None else chars
+
+    def __bool__(self) -> bool:
+        return bool(self._pages)
+
+    def put(self, path: str, page: Page, digest: str) -> None:
+        cost = len(page.markdown) + 1000
+        if cost <= self._room:
+            self._pages[path] = (page, digest)
+            self._room -= cost
+
+    def pop(self, path: str) -> tuple[Page | None, str]:
+        return self._pages.pop(path, (None, ""))
+
+    def clear(self) -> None:
+        self._pages.clear()
+
+
+def _evidence_of(paths: Sequence[str], pages: _PageCache | None = None) -> list[TemplateEvidence | None]:
     """What template learning needs of each file (far smaller than the page,
-    and most of the learning's work)."""
+    and most of the learning's work). The pages go to ``pages``, if given."""
     out: list[TemplateEvidence | None] = []
     for path in paths:
         try:
-            out.append(template_evidence(read_page(path)))
+            page, data = read_page_and_bytes(path)
+            out.append(template_evidence(page))
         except Exception:  # noqa: BLE001 - reported when the file is indexed
             out.append(None)
+            continue
+        if pages is not None and not page.truncated:  # a truncated page's bytes are not the whole file
+            pages.put(path, page, _digest(data))
     return out
 
 
@@ -333,6 +369,7 @@ def _worker_main(task_fd: int, result_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tasks, results = Connection(task_fd, writable=False), Connection(result_fd, readable=False)
     builder: _SegmentBuilder | None = None
+    pages = _PageCache()
     while True:
         try:
             msg = tasks.recv()
@@ -343,9 +380,9 @@ def _worker_main(task_fd: int, result_fd: int) -> None:
         kind = msg[0]
         try:
             if kind == "evidence":
-                results.send(("evidence", msg[1], _evidence_of(msg[2])))
+                results.send(("evidence", msg[1], _evidence_of(msg[2], pages)))
             elif kind == "start":
-                builder = _SegmentBuilder(msg[1], Templates.from_json(msg[2]), msg[3])
+                builder = _SegmentBuilder(msg[1], Templates.from_json(msg[2]), msg[3], pages)
                 results.send(("started", None, None))
             elif kind == "index":
                 assert builder is not None
@@ -353,6 +390,7 @@ def _worker_main(task_fd: int, result_fd: int) -> None:
             elif kind == "finish":
                 segment = builder.finish() if builder else None
                 builder = None
+                pages.clear()
                 results.send(("finished", None, segment))
         except BaseException as exc:  # noqa: BLE001 - reported to the parent, which stops the build
             detail = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
@@ -476,34 +514,47 @@ def _batches(items: Sequence[Any], size: int = _BATCH) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _shares(items: Sequence[Any], n: int) -> list[Sequence[Any]]:
+    """``items`` cut into ``n`` contiguous shares, one per worker: both
+    passes of a rebuild give each worker the same files."""
+    return [items[len(items) * i // n : len(items) * (i + 1) // n] for i in range(n)]
+
+
 def _evidence_parallel(
     pool: _Pool, paths: Sequence[str], progress: Progress | None
 ) -> Iterator[TemplateEvidence | None]:
-    """Read every page in the workers, yielding its template evidence in
-    file order.
+    """Read every page in the workers, each its share of the files (which it
+    keeps for indexing them), yielding their template evidence in file order.
 
     Closing the generator early collects the batches still in flight, so the
     pool is ready for the next job.
     """
-    batches = _batches(paths, 64)
+    queues = [_batches(share, 64) for share in _shares(paths, len(pool))]
+    order = [(wid, k) for wid, queue in enumerate(queues) for k in range(len(queue))]
+    sent = [0] * len(pool)
     outstanding = [0] * len(pool)
-    ready: dict[int, list[TemplateEvidence | None]] = {}
-    sent = nxt = 0
+    ready: dict[tuple[int, int], list[TemplateEvidence | None]] = {}
+    received = 0
+
+    def feed(wid: int) -> None:
+        while sent[wid] < len(queues[wid]) and outstanding[wid] < 2:
+            pool.send(wid, ("evidence", sent[wid], queues[wid][sent[wid]]))
+            sent[wid] += 1
+            outstanding[wid] += 1
+
     try:
-        while nxt < len(batches):
-            while sent < len(batches) and min(outstanding) < 2:
-                wid = outstanding.index(min(outstanding))
-                pool.send(wid, ("evidence", sent, batches[sent]))
-                outstanding[wid] += 1
-                sent += 1
-            while nxt not in ready:
-                _, wid, bid, pages = pool.receive()
+        for wid in range(len(pool)):
+            feed(wid)
+        for key in order:
+            while key not in ready:
+                _, wid, k, pages = pool.receive()
                 outstanding[wid] -= 1
-                ready[bid] = pages
-            yield from ready.pop(nxt)
-            nxt += 1
-            if progress:
-                progress(min(nxt * 64, len(paths)), len(paths), "reading")
+                ready[(wid, k)] = pages
+                received += len(pages)
+                feed(wid)
+                if progress:
+                    progress(received, len(paths), "reading")
+            yield from ready.pop(key)
     finally:
         while any(outstanding):
             _, wid, _, _ = pool.receive()
@@ -517,8 +568,7 @@ def _index_parallel(
     document numbers follow file order. Returns each worker's records and
     segment."""
     n = len(pool)
-    shares = [items[len(items) * i // n : len(items) * (i + 1) // n] for i in range(n)]
-    queues = [_batches([(f.rel, str(f.path), f.size, f.mtime_ns) for f in share]) for share in shares]
+    queues = [_batches([(f.rel, str(f.path), f.size, f.mtime_ns) for f in share]) for share in _shares(items, n)]
     tj = templates.to_json()
     for wid in range(n):
         pool.send(wid, ("start", str(gen), tj, limitmb))
@@ -562,9 +612,14 @@ def _index_parallel(
 
 
 def _index_local(
-    gen: Path, templates: Templates, items: Sequence[_Found], progress: Progress | None, limitmb: int
+    gen: Path,
+    templates: Templates,
+    items: Sequence[_Found],
+    progress: Progress | None,
+    limitmb: int,
+    pages: _PageCache | None = None,
 ) -> tuple[list[list[_Record]], list[Any]]:
-    builder = _SegmentBuilder(gen, templates, limitmb)
+    builder = _SegmentBuilder(gen, templates, limitmb, pages)
     records = []
     for i, f in enumerate(items, 1):
         records.append(builder.add(f.rel, str(f.path), f.size, f.mtime_ns))
@@ -771,7 +826,8 @@ def _rebuild_locked(
         pool = _Pool(n) if n > 1 else None
         try:
             paths = [str(f.path) for f in found]
-            evidence = _evidence_parallel(pool, paths, progress) if pool else _evidence_lazily(paths, progress)
+            pages = None if pool else _PageCache()
+            evidence = _evidence_parallel(pool, paths, progress) if pool else _evidence_lazily(paths, pages, progress)
             learner = TemplateLearner()
             for item in evidence:
                 learner.add_evidence(item)
@@ -781,7 +837,7 @@ def _rebuild_locked(
             if pool:
                 per_worker, segments = _index_parallel(pool, gen, templates, found, progress, _limit_mb(limitmb, n))
             else:
-                per_worker, segments = _index_local(gen, templates, found, progress, _limit_mb(limitmb, 1))
+                per_worker, segments = _index_local(gen, templates, found, progress, _limit_mb(limitmb, 1), pages)
         finally:
             if pool:
                 pool.close()
@@ -841,9 +897,11 @@ def _prepare_query_segmenter() -> None:
         pass
 
 
-def _evidence_lazily(paths: Sequence[str], progress: Progress | None) -> Iterator[TemplateEvidence | None]:
+def _evidence_lazily(
+    paths: Sequence[str], pages: _PageCache | None, progress: Progress | None
+) -> Iterator[TemplateEvidence | None]:
     for i, path in enumerate(paths, 1):
-        yield from _evidence_of([path])
+        yield from _evidence_of([path], pages)
         if progress and (i % 64 == 0 or i == len(paths)):
             progress(i, len(paths), "reading")
 

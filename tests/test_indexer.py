@@ -196,6 +196,39 @@ def test_parallel_build_matches_the_single_process_build(make_docs: Callable[...
         ], query
 
 
+def test_rebuild_reads_each_file_once_within_the_page_budget(
+    make_docs: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages read to learn templates are kept for indexing; past the budget
+    files are read again, and either way the index is the same."""
+    docs = make_docs([spec(i) for i in range(12)])
+    (docs / "short.txt").write_bytes(b"---\ntitle: only a title\n---\n")  # indexed with a note
+    reads: list[str] = []
+    real_read_page = indexer.read_page
+
+    def counting_read_page(path: Path | str) -> object:
+        reads.append(Path(path).name)
+        return real_read_page(path)
+
+    monkeypatch.setattr(indexer, "read_page", counting_read_page)
+    kept = searchkit.rebuild_index(docs, tmp_path / "kept", workers=1)
+    assert reads == []  # every page came from the reading pass
+
+    reads.clear()
+    monkeypatch.setattr(indexer, "PAGE_CACHE_CHARS", 3000)  # room for one or two pages
+    again = searchkit.rebuild_index(docs, tmp_path / "again", workers=1)
+    assert 10 <= len(reads) <= 13
+
+    assert kept.indexed == again.indexed == 13
+    assert kept.noted == again.noted and len(kept.noted) == 1
+    with storage.open_index(tmp_path / "kept").searcher() as a, storage.open_index(tmp_path / "again").searcher() as b:
+        assert list(a.all_stored_fields()) == list(b.all_stored_fields())
+    for query in ("漏洞 topic007", "patch available", '"远程执行代码"'):
+        assert [h.id for h in searchkit.search(query, index_dir=tmp_path / "kept")] == [
+            h.id for h in searchkit.search(query, index_dir=tmp_path / "again")
+        ]
+
+
 def test_large_update_in_workers_then_small_one_in_process(make_docs: Callable[..., Path], tmp_path: Path) -> None:
     docs = make_docs([spec(i) for i in range(4)])
     index_dir = tmp_path / "index"

@@ -14,7 +14,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
 from whoosh.writing import SegmentWriter
 
-from searchkit.codec import Codec, _add_sorted
+from searchkit.codec import Codec, _TermIndexWriter
 from searchkit.document import extract_document, read_page
 from searchkit.extraction import Templates
 from searchkit.indexer import _digest, _fields
@@ -111,9 +111,9 @@ def test_bulk_term_index_writes_whoosh_bytes(tmp_path: Path) -> None:
         one.add(k, v)
     one.close()
 
-    bulk = OrderedHashWriter(store.create_file("bulk"))
+    bulk = _TermIndexWriter(store.create_file("bulk"))
     for at in range(0, len(keys), 1000):
-        _add_sorted(bulk, keys[at : at + 1000], values[at : at + 1000])
+        bulk.add_sorted(keys[at : at + 1000], values[at : at + 1000])
     bulk.close()
 
     assert (tmp_path / "bulk").read_bytes() == (tmp_path / "one").read_bytes()
