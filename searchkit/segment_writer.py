@@ -40,10 +40,15 @@ __all__ = ["BufferedSegmentWriter", "PostingBuffer"]
 #: the dictionary, a tuple and two arrays), measured with sys.getsizeof on
 #: the synthetic collection.
 _TERM_BYTES = 300
+#: What a bigram occurrence costs in memory until the segment is written
+#: (its number and position, and room to sort them).
+_GRAM_BYTES = 32
 #: Terms per pickled chunk of a run: a merge holds one chunk of each run.
 _RUN_CHUNK = 8192
 
 _term_key = itemgetter(0, 1)
+# How a field's postings are gathered (see BufferedSegmentWriter).
+_POSITIONS, _BIGRAMS, _OTHER = "positions", "bigrams", "other"
 
 
 class PostingBuffer:
@@ -60,6 +65,8 @@ class PostingBuffer:
         self._size = 0
         self._positional: dict[str, dict[str, tuple[array, array]]] = {}
         self._other: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
+        # Bigram fields: per field, each document's (number, codes, positions).
+        self._grams: dict[str, list[tuple[int, Any, Any]]] = {}
         self._runs: list[IO[bytes]] = []
         #: How many sorted runs were spilled to disk.
         self.spills = 0
@@ -85,6 +92,17 @@ class PostingBuffer:
         self._grow(new * _TERM_BYTES + 8 * len(term_positions) + 4 * length)
         return length
 
+    def add_bigrams(self, fieldname: str, docnum: int, codes: Any, positions: Any) -> int:
+        """Add one document's bigrams as
+        :meth:`searchkit.analysis.BigramAnalyzer.term_arrays` gives them
+        (numpy arrays, in text order); returns the field's length."""
+        if len(codes):
+            self._grams.setdefault(fieldname, []).append((docnum, codes, positions))
+        else:
+            self._grams.setdefault(fieldname, [])
+        self._grow(len(codes) * _GRAM_BYTES)
+        return len(codes)
+
     def add_items(self, fieldname: str, docnum: int, items: Any, scorable: bool) -> int:
         """Add one document's postings of another field, as Whoosh's
         ``field.index`` gives them: (term bytes, frequency, weight, value)."""
@@ -108,7 +126,10 @@ class PostingBuffer:
     def _sorted(self) -> Iterator[tuple[str, Any, TermPostings]]:
         """The terms in memory, in field then term order (text terms sort
         by code point, which is the order of their UTF-8 bytes)."""
-        for name in sorted({*self._positional, *self._other}):
+        for name in sorted({*self._positional, *self._other, *self._grams}):
+            if name in self._grams:
+                yield from _gram_terms(name, self._grams[name])
+                continue
             terms: dict[Any, Any] = self._positional[name] if name in self._positional else self._other[name]
             for term in sorted(terms):
                 yield name, term, terms[term]
@@ -128,7 +149,7 @@ class PostingBuffer:
         run.flush()
         self._runs.append(run)
         self.spills += 1
-        self._positional, self._other = {}, {}
+        self._positional, self._other, self._grams = {}, {}, {}
         self._size = 0
 
     def terms(self) -> Iterator[tuple[str, Any, TermPostings]]:
@@ -158,7 +179,43 @@ class PostingBuffer:
         for run in self._runs:
             run.close()
         self._runs = []
-        self._positional, self._other = {}, {}
+        self._positional, self._other, self._grams = {}, {}, {}
+
+
+def _gram_terms(name: str, docs: list[tuple[int, Any, Any]]) -> Iterator[tuple[str, str, TermPostings]]:
+    """A bigram field's terms and postings, inverted with numpy: a stable
+    sort by bigram keeps each one's documents and positions in order."""
+    import numpy as np
+
+    if not docs:
+        return
+    codes = np.concatenate([c for _, c, _ in docs])
+    positions = np.concatenate([p for _, _, p in docs])
+    docnums = np.repeat(np.array([d for d, _, _ in docs], dtype=np.uint32), [len(c) for _, c, _ in docs])
+    order = np.argsort(codes, kind="stable")
+    codes, docnums, positions = codes[order], docnums[order], positions[order]
+    n = len(codes)
+    # Postings start where the bigram or the document changes; terms where
+    # the bigram does.
+    new_posting = np.ones(n, dtype=bool)
+    new_posting[1:] = (codes[1:] != codes[:-1]) | (docnums[1:] != docnums[:-1])
+    starts = np.flatnonzero(new_posting)
+    pairs = np.empty(2 * len(starts), dtype=np.uint32)
+    pairs[0::2] = docnums[starts]
+    pairs[1::2] = np.diff(np.append(starts, n))
+    posting_codes = codes[starts]
+    new_term = np.ones(len(starts), dtype=bool)
+    new_term[1:] = posting_codes[1:] != posting_codes[:-1]
+    first = np.flatnonzero(new_term)
+    last = np.append(first[1:], len(starts))
+    token_at = np.append(starts, n)
+    pairs_all, positions_all = array("I"), array("I")
+    pairs_all.frombytes(pairs.tobytes())
+    positions_all.frombytes(positions.astype(np.uint32).tobytes())
+    for code, a, b, ta, tb in zip(
+        posting_codes[first].tolist(), first.tolist(), last.tolist(), token_at[first].tolist(), token_at[last].tolist()
+    ):
+        yield name, chr(code >> 21) + chr(code & 0x1FFFFF), (pairs_all[2 * a : 2 * b], positions_all[ta:tb])
 
 
 def _read_run(run: IO[bytes]) -> Iterator[tuple[str, Any, TermPostings]]:
@@ -200,8 +257,10 @@ class BufferedSegmentWriter(SegmentWriter):
             field = self.schema[name]
             if field.vector or field.separate_spelling():
                 raise ValueError(f"field {name!r}: term vectors and spelling fields are not supported here")
-            positional = field.indexed and isinstance(field.format, CompactPositions)
-            self._plan.append((name, field, positional))
+            kind = _OTHER
+            if field.indexed and isinstance(field.format, CompactPositions):
+                kind = _BIGRAMS if hasattr(field.analyzer, "term_arrays") else _POSITIONS
+            self._plan.append((name, field, kind))
 
     def add_document(self, **fields: Any) -> None:
         self._check_state()
@@ -213,13 +272,15 @@ class BufferedSegmentWriter(SegmentWriter):
         docnum = self.docnum
         perdoc.start_doc(docnum)
         try:
-            for name, field, positional in self._plan:
+            for name, field, kind in self._plan:
                 value = fields.get(name)
                 if value is None:
                     continue
                 length = 0
-                if positional and isinstance(value, str):
+                if kind == _POSITIONS and isinstance(value, str):
                     length = buffer.add_positions(name, docnum, field.analyzer.term_positions(value))
+                elif kind == _BIGRAMS and isinstance(value, str):
+                    length = buffer.add_bigrams(name, docnum, *field.analyzer.term_arrays(value))
                 elif field.indexed:
                     length = buffer.add_items(name, docnum, field.index(value), field.scorable)
                 perdoc.add_field(name, field, value if field.stored else None, length)

@@ -148,6 +148,21 @@ def test_term_positions_equal_the_token_stream(corpus_dir: Path) -> None:
             assert analyzer.term_positions(text) == expected
 
 
+def test_bigram_arrays_are_the_bigram_tokens(sample_docs: Path) -> None:
+    """Indexing takes a document's bigrams as numpy arrays: decoded, they
+    must be the bigram token stream, position for position."""
+    from searchkit.analysis import BigramAnalyzer
+
+    analyzer = BigramAnalyzer()
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(sample_docs.iterdir())]
+    texts += ["", "中", "中文", "a中b文字c", "𠀀𠀁中文 中 文字。軟體", "\ud800中文\udfff", "ＡＩ２０２５年　中文"]
+    assert sum(len(t) for t in texts) > 50_000
+    for text in texts:
+        codes, positions = analyzer.term_arrays(text)
+        got = [(chr(c >> 21) + chr(c & 0x1FFFFF), p) for c, p in zip(codes.tolist(), positions.tolist())]
+        assert got == [(tok.text, tok.pos) for tok in analyzer(text, positions=True)], text[:40]
+
+
 def test_opencc_is_skipped_only_where_it_would_change_nothing() -> None:
     """fold() leaves OpenCC unloaded for text may_be_traditional() clears:
     for every Han character it clears, t2s must keep the character."""
