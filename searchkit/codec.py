@@ -197,6 +197,23 @@ def _single_block(docnum: int, weight: float, positions: array | None, value: by
     return _HEADER.pack(-size, 1, docnum, weight, _flags(id_t, w_kind, w_t, v_kind), comp, 0, 0, len(first)) + first + rest
 
 
+_ONE_POSITION: dict[tuple[int, int], struct.Struct] = {}
+
+
+def _one_position_block(docnum: int, position: int) -> bytes:
+    """:func:`_posting_list` of one posting with one position and weight 1,
+    in one ``pack``: most terms of a segment are such (a bigram seen once)."""
+    id_t, pt = _type_of(docnum), _type_of(position)
+    layout = _ONE_POSITION.get((id_t, pt))
+    if layout is None:
+        layout = _ONE_POSITION[(id_t, pt)] = struct.Struct(
+            "<4s" + _HEADER.format[1:] + "BHI"[id_t] + "BB" + "BHI"[pt]
+        )
+    size = _HEADER.size - 4 + _SIZES[id_t] + 2 + _SIZES[pt]
+    flags = _flags(id_t, _W_ONES, 0, _V_POSITIONS)
+    return layout.pack(WHOOSH3_HEADER_MAGIC, -size, 1, docnum, 1.0, flags, 0, 0, 0, _SIZES[id_t], docnum, pt << 2, 1, position)
+
+
 def _counted_block(ids: array, counts: array, positions: array) -> bytes:
     """:func:`_posting_list` of a positions list of one block whose weights
     are its counts (field boost 1): the weights section, when there is one,
@@ -332,8 +349,12 @@ class _FieldWriter(W3FieldWriter):
                 pairs, positions = postings
                 if len(pairs) == 2:  # one posting: most terms
                     docnum, count = pairs
-                    weight = count * boost if boost == 1.0 else _F32.unpack(_F32.pack(count * boost))[0]
-                    block = WHOOSH3_HEADER_MAGIC + _single_block(docnum, weight, positions, b"")
+                    if count == 1 and boost == 1.0:  # the commonest posting of all
+                        weight = 1.0
+                        block = _one_position_block(docnum, positions[0])
+                    else:
+                        weight = count * boost if boost == 1.0 else _F32.unpack(_F32.pack(count * boost))[0]
+                        block = WHOOSH3_HEADER_MAGIC + _single_block(docnum, weight, positions, b"")
                     info = _TERMINFO.pack(0, weight, 1, 0, 0, weight, docnum, docnum, offset, len(block))
                     keys.append(prefix + term.encode("utf-8"))  # type: ignore[union-attr]
                     infos.append(info)
