@@ -30,8 +30,15 @@ from operator import sub
 from typing import TYPE_CHECKING, Any
 
 from whoosh import formats
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
-from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
+from whoosh.codec.whoosh3 import (
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3FieldWriter,
+    W3LeafMatcher,
+    W3PerDocWriter,
+    W3PostingsWriter,
+)
+from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.filedb.filetables import _lengths as _LENGTHS
 from whoosh.filedb.filetables import _pointer as _POINTER
 from whoosh.system import IS_LITTLE, pack_ushort
@@ -309,10 +316,15 @@ class _FieldWriter(W3FieldWriter):
     """Writes a segment's terms and posting lists, a term at a time."""
 
     def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
-        super().__init__(codec, storage, segment)
-        # Whoosh's constructor has made the term index and written its
-        # header: give it the batch writer (a subclass without state).
-        self._tindex.__class__ = _TermIndexWriter
+        # W3FieldWriter.__init__, with this module's term index writer.
+        self._codec, self._storage, self._segment = codec, storage, segment
+        self._fieldname = self._fieldid = self._btext = self._fieldobj = self._format = None
+        self._tindex = _TermIndexWriter(self._create_file(W3Codec.TERMS_EXT))
+        self._fieldmap = self._tindex.extras["fieldmap"] = {}
+        self._postfile = self._create_file(W3Codec.POSTS_EXT)
+        self._postwriter = None
+        self._infield = False
+        self.is_closed = False
 
     def write_terms(self, schema: Any, terms: Iterable[tuple[str, str | bytes, TermPostings]]) -> None:
         """Write ``(field name, term, postings)`` in field name then term
@@ -427,20 +439,28 @@ def _group_postings(schema: Any, items: Any) -> Iterator[tuple[str, str | bytes,
 
 
 class _TermIndexWriter(OrderedHashWriter):
-    """Whoosh's term index writer, adding a batch of keys at a time: the
-    per-key calls were a third of the time of writing a segment. The file
-    is byte for byte the one Whoosh writes (a test checks)."""
+    """Whoosh's term index writer (an ordered on-disk hash), adding a batch
+    of keys at a time, and keeping each key's hash and offset in two flat
+    arrays instead of a tuple: a segment of a large build has millions of
+    terms. The file is byte for byte the one Whoosh writes (a test checks)."""
+
+    def __init__(self, dbfile: Any) -> None:
+        super().__init__(dbfile)
+        self.buckets = None  # Whoosh's lists of (hash, offset): see _hashes
+        self._hashes = [array("I") for _ in range(256)]
+        self._offsets = [array("q") for _ in range(256)]
+
+    def add(self, key: bytes, value: bytes) -> None:
+        self.add_sorted([key], [value])
 
     def add_sorted(self, keys: list[bytes], values: list[bytes]) -> None:
         """``add(key, value)`` for each pair, keys ascending."""
         if not keys:
             return
-        if self.hashfn is not md5_hash or keys[0] <= self.lastkey:
-            for k, v in zip(keys, values):
-                self.add(k, v)
-            return
+        if keys[0] <= self.lastkey:
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{keys[0]!r}")
         pos = self.dbfile.tell()
-        buckets = self.buckets
+        hashes, offsets = self._hashes, self._offsets
         positions = []
         records = []
         pack = _LENGTHS.pack
@@ -449,7 +469,8 @@ class _TermIndexWriter(OrderedHashWriter):
             record = pack(len(k), len(v)) + k + v
             # Whoosh's md5_hash: the low 32 bits of the digest as a number.
             h = from_bytes(md5(k, usedforsecurity=False).digest()[12:], "big")
-            buckets[h & 255].append((h, pos))
+            hashes[h & 255].append(h)
+            offsets[h & 255].append(pos)
             positions.append(pos)
             records.append(record)
             pos += len(record)
@@ -461,15 +482,16 @@ class _TermIndexWriter(OrderedHashWriter):
         self.lastkey = keys[-1]
 
     def _write_hashes(self) -> None:
-        # HashWriter._write_hashes with one write per table, not per slot.
+        # HashWriter._write_hashes, reading the flat arrays, with one write
+        # per table instead of one per slot.
         dbfile = self.dbfile
         pack = _POINTER.pack
-        for entries in self.buckets:
+        for hashes, offsets in zip(self._hashes, self._offsets):
             pos = dbfile.tell()
-            numslots = 2 * len(entries)
+            numslots = 2 * len(hashes)
             self.directory.append((pos, numslots))
             table = [(0, 0)] * numslots
-            for hashval, position in entries:
+            for hashval, position in zip(hashes, offsets):
                 slot = (hashval >> 8) % numslots
                 while table[slot] != (0, 0):
                     slot = (slot + 1) % numslots
@@ -582,6 +604,22 @@ class _LeafMatcher(W3LeafMatcher):
         self._values = tuple(out)
 
 
+class _PerDocWriter(W3PerDocWriter):
+    """Whoosh's per-document writer, always writing where each document's
+    stored fields start. Whoosh writes these offsets only past 32,768
+    documents in a segment, and otherwise rebuilds them on opening, a Python
+    step per document: ~20 ms at 50,000 documents, paid by every one-shot
+    search. (Readers find out from the column which way it was written.)"""
+
+    def _create_column(self, fieldname: str, column: Any) -> None:
+        super()._create_column(fieldname, column)
+        writer = self._colwriters[fieldname]
+        while hasattr(writer, "_child"):  # the bytes under a pickled column
+            writer = writer._child
+        if hasattr(writer, "cutoff"):  # variable-length byte columns
+            writer.cutoff = 0
+
+
 class Codec(W3Codec):
     """Whoosh 3's codec with this module's posting blocks."""
 
@@ -594,6 +632,9 @@ class Codec(W3Codec):
 
     def field_writer(self, storage: Any, segment: Any) -> Any:
         return _FieldWriter(self, storage, segment)
+
+    def per_document_writer(self, storage: Any, segment: Any) -> Any:
+        return _PerDocWriter(self, storage, segment)
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
         if byteids:  # term vectors: Whoosh's own layout

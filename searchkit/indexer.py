@@ -63,12 +63,13 @@ STAGES = ("reading", "indexing", "writing")
 PARALLEL_FROM = 400
 #: Files per batch sent to a worker (the unit of progress reports).
 _BATCH = 32
-#: Posting buffer per Whoosh writer before it spills a sorted run to disk,
-#: at most; with many workers each gets less (see _limit_mb).
-LIMIT_MB = 192
+#: Posting buffer per worker before it spills a sorted run to disk, at
+#: most; with many workers each gets less (see _limit_mb).
+LIMIT_MB = 128
 #: Resident memory the worker processes of a build may use together. A
-#: worker measures about 60 MB plus twice its posting buffer (Whoosh's
-#: estimate of a posting's size is about half of what Python spends on it).
+#: worker measures about 75 MB (Python, rjieba's dictionary), plus the pages
+#: it keeps (PAGE_CACHE_CHARS, up to ~50 MB), plus up to twice its posting
+#: buffer (while a run is sorted).
 WORKERS_MB = 1200
 #: Characters of pages a worker keeps from the reading pass for indexing
 #: (about 50 MB): each worker indexes the files it read, so a collection
@@ -636,7 +637,7 @@ def _index_local(
 def _limit_mb(limitmb: int | None, workers: int) -> int:
     if limitmb is not None:
         return limitmb
-    return max(32, min(LIMIT_MB, (WORKERS_MB // workers - 60) // 2))
+    return max(32, min(LIMIT_MB, (WORKERS_MB // workers - 125) // 2))
 
 
 def _worker_count(workers: int | None, n_files: int) -> int:

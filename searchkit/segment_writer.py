@@ -4,15 +4,16 @@ term by term.
 Whoosh's ``SegmentWriter`` pools one tuple per posting (field, term,
 document, weight, positions), sorts them all when the segment is done and
 writes them one at a time: for a page of news, eight hundred tuples and as
-many trips through the writer, and half of a build's time. Here each field
-keeps a dictionary from term to its postings so far, two flat arrays per
-term; finishing the segment sorts the terms (a sixth of the postings) and
-hands each term's arrays to the codec in one call.
+many trips through the writer, and half of a build's time. Here a word
+field keeps a dictionary from term to its postings so far, two flat arrays
+per term; a bigram field (over half of all postings) keeps each document's
+bigrams as numpy arrays and inverts them with one stable sort. Finishing the
+segment hands each term's arrays to the codec in one call, in term order.
 
 Memory stays bounded the same way as Whoosh's pool: past ``limitmb`` the
-dictionaries are written to a sorted run on disk and emptied, and the runs
-are merged term by term at the end. A run holds documents later than the
-runs before it, so a term's postings from successive runs simply follow one
+terms are written to a sorted run on disk and dropped, and the runs are
+merged term by term at the end. A run holds documents later than the runs
+before it, so a term's postings from successive runs simply follow one
 another.
 
 Everything else a segment holds (stored fields, field lengths, columns) is
@@ -56,8 +57,9 @@ class PostingBuffer:
     """An inverted index in memory: for each field, term → postings.
 
     A positions field's term keeps its postings as two ``array("I")``: the
-    (document, number of positions) pairs and the positions end to end;
-    another field's term keeps a list of (document, weight, value bytes).
+    (document, number of positions) pairs and the positions end to end; a
+    bigram field keeps each document's arrays until it is sorted; another
+    field's term keeps a list of (document, weight, value bytes).
     """
 
     def __init__(self, folder: str, limitmb: float) -> None:

@@ -108,3 +108,17 @@ def test_names_written_together_or_apart(search_docs: Callable[..., Callable[...
     assert titles(run("SpringBoot actuator")) == ["Framework scans"]
     # Splitting happens on the query side only: a plain word is not a part of a name.
     assert titles(run("java")) == []
+
+
+def test_alias_keys_are_the_folded_forms() -> None:
+    """An alias line is looked up by its folded forms: Traditional, full-width
+    and hyphenated spellings meet the query's folded text."""
+    from searchkit.aliases import parse_aliases
+
+    table = parse_aliases("# a comment\n軟體\tsoftware\n Shai-Hulud\tＳｈａｉ　Hulud\t沙虫\n單\n\n")
+    assert table == {
+        "软件": ("software",),
+        "software": ("軟體",),
+        "shaihulud": ("沙虫",),  # both spellings fold to the same key
+        "沙虫": ("Shai-Hulud", "Ｓｈａｉ\u3000Hulud"),
+    }

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
 from whoosh.writing import SegmentWriter
@@ -81,6 +82,8 @@ def test_buffered_writer_writes_what_whoosh_writes(reference: Any, tmp_path: Pat
     else:
         assert writer.pool.spills == 0
     postings, stored, lengths = _contents(ix)
+    with ix.reader() as reader:  # stored fields open without a step per document
+        assert reader._perdoc._cached_reader("_stored", STORED_COLUMN)._child.had_stored_offsets
     assert len(postings) > 10_000
     assert postings == expected[0]
     assert stored == expected[1]
