@@ -82,7 +82,8 @@ _RUN_RE = re.compile(
 _PIECE_SPLIT_RE = re.compile(r"[-_.+/#]+")
 _APOSTROPHE_RE = re.compile(r"['’]s$|['’]")
 _LETTER_DIGIT_RE = re.compile(r"(?<=[a-z])(?=[0-9])")
-_HAN_RE = re.compile(rf"[{_HAN}]")
+# Each pattern with the Han class takes milliseconds to compile, paid by
+# every one-shot search: one pattern serves runs, bigram runs and is_han.
 _HAN_RUN_RE = re.compile(rf"[{_HAN}]+")
 
 #: Data files shipped with the package (user dictionary, aliases).
@@ -91,7 +92,7 @@ DATA_DIR = Path(__file__).with_name("data")
 
 def is_han(text: str) -> bool:
     """True when ``text`` contains at least one Han character."""
-    return bool(_HAN_RE.search(text))
+    return bool(_HAN_RUN_RE.search(text))
 
 
 # --------------------------------------------------------------------- folding
@@ -386,17 +387,16 @@ def tokenize(
             pos += 1
 
 
-_BIGRAM_RUN_RE = re.compile(rf"[{_HAN}]{{2,}}")
-
-
 def cjk_bigrams(text: str, *, start_pos: int = 0) -> Iterator[Token]:
     """Every pair of adjacent Han characters, positioned so that a phrase of
     bigrams matches exactly a contiguous substring (runs are kept apart by a
     gap of one position, so no phrase spans a break)."""
     folded = fold(text)
     pos = start_pos
-    for m in _BIGRAM_RUN_RE.finditer(folded):
+    for m in _HAN_RUN_RE.finditer(folded):
         run, base = m.group(), m.start()
+        if len(run) < 2:
+            continue
         for i in range(len(run) - 1):
             yield Token(run[i : i + 2], pos, base + i, base + i + 2)
             pos += 1
@@ -545,7 +545,9 @@ class BigramAnalyzer(_Analyzer):
         # The same positions as cjk_bigrams, in one tight loop.
         out: dict[str, list[int]] = {}
         pos = 0
-        for run in _BIGRAM_RUN_RE.findall(fold(value)):
+        for run in _HAN_RUN_RE.findall(fold(value)):
+            if len(run) < 2:
+                continue
             for i in range(len(run) - 1):
                 gram = run[i : i + 2]
                 found = out.get(gram)

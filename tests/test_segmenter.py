@@ -96,10 +96,14 @@ def test_a_broken_cache_falls_back_to_rjieba(tmp_path: Path, sample_index: Path)
     assert int(count) > 0 and loaded == "True"
 
 
-def test_writing_the_cache_clears_caches_of_an_older_layout(tmp_path: Path) -> None:
+def test_writing_the_cache_clears_the_other_caches(tmp_path: Path) -> None:
+    """One cache per machine: writing it deletes those of an older layout or
+    another jieba dictionary (7 MB each, one per virtual environment before)."""
     old = tmp_path / "jieba-0123456789ab.dict"
     old.write_bytes(b"SKJIEBA1" + b"\0" * 16)
-    other = tmp_path / "jieba-ba9876543210.dict"  # this layout, another jieba: kept
+    other = tmp_path / "jieba-ba9876543210.dict"
+    unrelated = tmp_path / "notes.txt"
+    unrelated.write_text("kept")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(CACHE_ENV, str(tmp_path))
         LazyJieba(WORDS).close()
@@ -107,4 +111,5 @@ def test_writing_the_cache_clears_caches_of_an_older_layout(tmp_path: Path) -> N
         other.write_bytes(current.read_bytes()[:64])
         current.unlink()
         LazyJieba(WORDS).close()
-    assert current.exists() and other.exists() and not old.exists()
+    assert current.exists() and not other.exists() and not old.exists() and unrelated.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([current.name, unrelated.name])
