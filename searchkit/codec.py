@@ -148,8 +148,13 @@ def _block_bytes(ids: array, weights: array, values: Any, last: bool) -> bytes:
         ct, cb = _narrow(array("I", map(len, values)))
         parts += [bytes((ct,)), cb, b"".join(values)]
 
-    first = b"".join(parts[:split])
-    rest = b"".join(parts[split:])
+    flags = _flags(id_t, w_kind, w_t, v_kind)
+    return _assemble(b"".join(parts[:split]), b"".join(parts[split:]), n, ids[-1], max(weights), flags, last)
+
+
+def _assemble(first: bytes, rest: bytes, n: int, maxid: int, maxweight: float, flags: int, last: bool) -> bytes:
+    """A block from its two parts (ids and weights; values), each compressed
+    when that saves space, behind its header."""
     comp = 0
     if len(first) >= _COMPRESS_MIN:
         first, comp = zlib.compress(first, COMPRESSION), 1
@@ -158,9 +163,7 @@ def _block_bytes(ids: array, weights: array, values: Any, last: bool) -> bytes:
     size = _HEADER.size - 4 + len(first) + len(rest)
     # Field lengths per block are not kept (Codec.length_stats is off): 0
     # stands for "unknown" and only loosens Whoosh's score bounds.
-    header = _HEADER.pack(
-        -size if last else size, n, ids[-1], max(weights), _flags(id_t, w_kind, w_t, v_kind), comp, 0, 0, len(first)
-    )
+    header = _HEADER.pack(-size if last else size, n, maxid, maxweight, flags, comp, 0, 0, len(first))
     return header + first + rest
 
 
@@ -236,14 +239,8 @@ def _counted_block(ids: array, counts: array, positions: array) -> bytes:
         first += cb
     pt, pb = _narrow(positions)
     rest = bytes((ct | pt << 2,)) + cb + pb
-    comp = 0
-    if len(first) >= _COMPRESS_MIN:
-        first, comp = zlib.compress(first, COMPRESSION), 1
-    if len(rest) >= _COMPRESS_MIN:
-        rest, comp = zlib.compress(rest, COMPRESSION), comp | 2
-    size = _HEADER.size - 4 + len(first) + len(rest)
-    header = _HEADER.pack(-size, len(ids), ids[-1], top, _flags(id_t, w_kind, w_t, _V_POSITIONS), comp, 0, 0, len(first))
-    return WHOOSH3_HEADER_MAGIC + header + first + rest
+    flags = _flags(id_t, w_kind, w_t, _V_POSITIONS)
+    return WHOOSH3_HEADER_MAGIC + _assemble(first, rest, len(ids), ids[-1], top, flags, True)
 
 
 def _flags(id_t: int, w_kind: int, w_t: int, v_kind: int) -> int:
