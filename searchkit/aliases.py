@@ -32,8 +32,9 @@ def _key(form: str) -> str:
 def parse_aliases(text: str) -> dict[str, tuple[str, ...]]:
     """Parse alias groups; each form maps to the other forms of its group."""
     table: dict[str, set[str]] = {}
-    # fold() keeps every character in place, so the whole file is folded in
-    # one call (a search loads the table: a call per form cost ~15 ms).
+    # fold() keeps every character in place and converts each Han run on its
+    # own, so folding the whole file in one call folds every form as a call
+    # per form would (a search loads the table: that cost ~15 ms).
     folded = fold(text)
     at = 0
     for line in text.splitlines(keepends=True):

@@ -345,6 +345,8 @@ class _FieldWriter(W3FieldWriter):
             data.clear()
 
         for fieldname, term, postings in terms:
+            if len(data) >= 4096:  # write as we go: a segment has millions of terms
+                flush()
             if fieldname != field:
                 if field is not None:
                     flush()
@@ -392,8 +394,6 @@ class _FieldWriter(W3FieldWriter):
             infos.append(_TERMINFO.pack(0, sum(weights), len(ids), 0, 0, max(weights), ids[0], ids[-1], offset, len(block)))
             data.append(block)
             offset += len(block)
-            if len(data) >= 4096:
-                flush()
         if field is not None:
             flush()
             self.finish_field()

@@ -68,12 +68,13 @@ _BATCH = 32
 LIMIT_MB = 128
 #: Resident memory the worker processes of a build may use together. A
 #: worker measures about 75 MB (Python, rjieba's dictionary), plus the pages
-#: it keeps (PAGE_CACHE_CHARS, up to ~50 MB), plus up to twice its posting
+#: it keeps (PAGE_CACHE_CHARS, up to ~100 MB), plus up to twice its posting
 #: buffer (while a run is sorted).
 WORKERS_MB = 1200
 #: Characters of pages a worker keeps from the reading pass for indexing
-#: (about 50 MB): each worker indexes the files it read, so a collection
-#: that fits is read and decoded once. Past it, files are read again.
+#: (48-96 MB, as Python stores Chinese text in 2 or 4 bytes a character):
+#: each worker indexes the files it read, so a collection that fits is read
+#: and decoded once. Past it, files are read again.
 PAGE_CACHE_CHARS = 24_000_000
 #: A file modified this close to the scan that recorded it may change again
 #: within the same clock tick: its record forces a content check next time.
@@ -381,7 +382,7 @@ def _worker_main(task_fd: int, result_fd: int) -> None:
         kind = msg[0]
         try:
             if kind == "evidence":
-                results.send(("evidence", msg[1], _evidence_of(msg[2], pages)))
+                results.send(("evidence", msg[1], _pack(_evidence_of(msg[2], pages))))
             elif kind == "start":
                 builder = _SegmentBuilder(msg[1], Templates.from_json(msg[2]), msg[3], pages)
                 results.send(("started", None, None))
@@ -515,6 +516,23 @@ def _batches(items: Sequence[Any], size: int = _BATCH) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _pack(value: Any) -> bytes:
+    """``value`` pickled and compressed: the evidence the parent holds while
+    it waits for an earlier share (1-1.5 KB a page, several times less than
+    as Python objects)."""
+    import pickle
+    import zlib
+
+    return zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _unpack(data: bytes) -> Any:
+    import pickle
+    import zlib
+
+    return pickle.loads(zlib.decompress(data))
+
+
 def _shares(items: Sequence[Any], n: int) -> list[Sequence[Any]]:
     """``items`` cut into ``n`` contiguous shares, one per worker: both
     passes of a rebuild give each worker the same files."""
@@ -526,6 +544,7 @@ def _evidence_parallel(
 ) -> Iterator[TemplateEvidence | None]:
     """Read every page in the workers, each its share of the files (which it
     keeps for indexing them), yielding their template evidence in file order.
+    The evidence of later shares waits, compressed, for the earlier ones.
 
     Closing the generator early collects the batches still in flight, so the
     pool is ready for the next job.
@@ -534,7 +553,7 @@ def _evidence_parallel(
     order = [(wid, k) for wid, queue in enumerate(queues) for k in range(len(queue))]
     sent = [0] * len(pool)
     outstanding = [0] * len(pool)
-    ready: dict[tuple[int, int], list[TemplateEvidence | None]] = {}
+    ready: dict[tuple[int, int], bytes] = {}
     received = 0
 
     def feed(wid: int) -> None:
@@ -548,14 +567,14 @@ def _evidence_parallel(
             feed(wid)
         for key in order:
             while key not in ready:
-                _, wid, k, pages = pool.receive()
+                _, wid, k, packed = pool.receive()
                 outstanding[wid] -= 1
-                ready[(wid, k)] = pages
-                received += len(pages)
+                ready[(wid, k)] = packed
+                received += len(queues[wid][k])
                 feed(wid)
                 if progress:
                     progress(received, len(paths), "reading")
-            yield from ready.pop(key)
+            yield from _unpack(ready.pop(key))
     finally:
         while any(outstanding):
             _, wid, _, _ = pool.receive()
@@ -637,7 +656,7 @@ def _index_local(
 def _limit_mb(limitmb: int | None, workers: int) -> int:
     if limitmb is not None:
         return limitmb
-    return max(32, min(LIMIT_MB, (WORKERS_MB // workers - 125) // 2))
+    return max(32, min(LIMIT_MB, (WORKERS_MB // workers - 175) // 2))
 
 
 def _worker_count(workers: int | None, n_files: int) -> int:

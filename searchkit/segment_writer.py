@@ -45,6 +45,8 @@ _TERM_BYTES = 300
 #: position), about 30 at the peak of sorting them for the segment
 #: (measured with tracemalloc on the synthetic collection).
 _GRAM_BYTES = 32
+#: And what each document's pair of arrays costs, whatever their length.
+_GRAM_DOC_BYTES = 300
 #: Terms per pickled chunk of a run: a merge holds one chunk of each run.
 _RUN_CHUNK = 8192
 
@@ -103,7 +105,7 @@ class PostingBuffer:
             self._grams.setdefault(fieldname, []).append((docnum, codes, positions))
         else:
             self._grams.setdefault(fieldname, [])
-        self._grow(len(codes) * _GRAM_BYTES)
+        self._grow(len(codes) * _GRAM_BYTES + _GRAM_DOC_BYTES)
         return len(codes)
 
     def add_items(self, fieldname: str, docnum: int, items: Any, scorable: bool) -> int:
@@ -128,7 +130,8 @@ class PostingBuffer:
 
     def _sorted(self) -> Iterator[tuple[str, Any, TermPostings]]:
         """The terms in memory, in field then term order (text terms sort
-        by code point, which is the order of their UTF-8 bytes)."""
+        by code point, which is the order of their UTF-8 bytes). A field's
+        terms are all in one of the three dictionaries."""
         for name in sorted({*self._positional, *self._other, *self._grams}):
             if name in self._grams:
                 yield from _gram_terms(name, self._grams[name])
@@ -282,6 +285,13 @@ class BufferedSegmentWriter(SegmentWriter):
         unknown = fields.keys() - self.schema.names()
         if unknown:
             raise UnknownFieldError(f"No field named {sorted(unknown)[0]!r} in {self.schema}")
+        for name, _, kind in self._plan:
+            value = fields.get(name)
+            if kind != _OTHER and value is not None and not isinstance(value, str):
+                # Whoosh would take a list of words; here a field's terms all
+                # go one way. Checked first, so a refused document leaves
+                # nothing behind.
+                raise ValueError(f"field {name!r} takes text, not {type(value).__name__}")
         perdoc = self.perdocwriter
         buffer = self.pool
         docnum = self.docnum
@@ -292,9 +302,9 @@ class BufferedSegmentWriter(SegmentWriter):
                 if value is None:
                     continue
                 length = 0
-                if kind == _POSITIONS and isinstance(value, str):
+                if kind == _POSITIONS:
                     length = buffer.add_positions(name, docnum, field.analyzer.term_positions(value))
-                elif kind == _BIGRAMS and isinstance(value, str):
+                elif kind == _BIGRAMS:
                     length = buffer.add_bigrams(name, docnum, *field.analyzer.term_arrays(value))
                 elif field.indexed:
                     length = buffer.add_items(name, docnum, field.index(value), field.scorable)

@@ -90,14 +90,24 @@ def test_buffered_writer_writes_what_whoosh_writes(reference: Any, tmp_path: Pat
     assert lengths == expected[2]
 
 
-def test_buffered_writer_refuses_an_unknown_field(tmp_path: Path) -> None:
+def test_buffered_writer_refuses_an_unknown_field_or_words_for_text(tmp_path: Path) -> None:
+    """A text field's terms are gathered one way: a list of words (which
+    Whoosh would take) is refused, not half indexed."""
     from whoosh.fields import UnknownFieldError
 
     ix = whoosh_index.create_in(str(tmp_path), build_schema())
     writer = BufferedSegmentWriter(ix, 8)
     with pytest.raises(UnknownFieldError):
         writer.add_document(id="x", colour="red")
-    writer.cancel()
+    writer.add_document(id="a", topics="alpha gamma", body_cjk="中国")
+    for field in ("topics", "body_cjk"):
+        with pytest.raises(ValueError, match=field):
+            writer.add_document(id="b", **{field: ["beta", "gamma"]})
+    writer.commit()
+    with ix.searcher() as s:
+        assert s.doc_count() == 1
+        assert [s.stored_fields(n)["id"] for n in s.document_numbers()] == ["a"]
+        assert s.document_number(id="b") is None  # nothing of the refused documents
 
 
 def test_bulk_term_index_writes_whoosh_bytes(tmp_path: Path) -> None:
