@@ -356,8 +356,11 @@ class _FieldWriter(W3FieldWriter):
                 positional = isinstance(self._format, CompactPositions)
                 boost = self._format.field_boost
                 prefix = pack_ushort(self._fieldid)
+            # Each branch gives the list's bytes and its term info's figures:
+            # total and largest weight, number of documents, first and last.
             if positional:
                 pairs, positions = postings
+                tbytes = term.encode("utf-8")  # type: ignore[union-attr]
                 if len(pairs) == 2:  # one posting: most terms
                     docnum, count = pairs
                     if count == 1 and boost == 1.0:  # the commonest posting of all
@@ -366,32 +369,26 @@ class _FieldWriter(W3FieldWriter):
                     else:
                         weight = count * boost if boost == 1.0 else _F32.unpack(_F32.pack(count * boost))[0]
                         block = WHOOSH3_HEADER_MAGIC + _single_block(docnum, weight, positions, b"")
-                    info = _TERMINFO.pack(0, weight, 1, 0, 0, weight, docnum, docnum, offset, len(block))
-                    keys.append(prefix + term.encode("utf-8"))  # type: ignore[union-attr]
-                    infos.append(info)
-                    data.append(block)
-                    offset += len(block)
-                    continue
-                ids, counts = pairs[0::2], pairs[1::2]
-                tbytes = term.encode("utf-8")  # type: ignore[union-attr]
-                if boost == 1.0 and len(ids) <= BLOCK_LIMIT:  # the usual short list
-                    block = _counted_block(ids, counts, positions)
-                    top = max(counts)
-                    keys.append(prefix + tbytes)
-                    infos.append(_TERMINFO.pack(0, sum(counts), len(ids), 0, 0, top, ids[0], ids[-1], offset, len(block)))
-                    data.append(block)
-                    offset += len(block)
-                    continue
-                weights = array("f", counts) if boost == 1.0 else array("f", [c * boost for c in counts])
-                block = _posting_list(ids, weights, (counts, positions))
+                    stats = (weight, 1, weight, docnum, docnum)
+                else:
+                    ids, counts = pairs[0::2], pairs[1::2]
+                    if boost == 1.0 and len(ids) <= BLOCK_LIMIT:  # the usual short list
+                        block = _counted_block(ids, counts, positions)
+                        stats = (sum(counts), len(ids), max(counts), ids[0], ids[-1])
+                    else:
+                        weights = array("f", counts) if boost == 1.0 else array("f", [c * boost for c in counts])
+                        block = _posting_list(ids, weights, (counts, positions))
+                        stats = (sum(weights), len(ids), max(weights), ids[0], ids[-1])
             else:
                 ids = array("I", [p[0] for p in postings])
                 weights = array("f", [p[1] for p in postings])
                 values = [p[2] for p in postings]
                 block = _posting_list(ids, weights, values if any(values) else [])
                 tbytes = term  # type: ignore[assignment]
+                stats = (sum(weights), len(ids), max(weights), ids[0], ids[-1])
+            total, n, top, first, last = stats
             keys.append(prefix + tbytes)
-            infos.append(_TERMINFO.pack(0, sum(weights), len(ids), 0, 0, max(weights), ids[0], ids[-1], offset, len(block)))
+            infos.append(_TERMINFO.pack(0, total, n, 0, 0, top, first, last, offset, len(block)))
             data.append(block)
             offset += len(block)
         if field is not None:

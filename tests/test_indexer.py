@@ -35,6 +35,20 @@ def titles_for(query: str, index_dir: Path) -> list[str]:
     return [h.title for h in searchkit.search(query, index_dir=index_dir, limit=50)]
 
 
+def count_page_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the indexer reads a page of from now on
+    (beyond those kept from a rebuild's template pass)."""
+    names: list[str] = []
+    real_read_page = indexer.read_page
+
+    def counting_read_page(path: Path | str) -> object:
+        names.append(Path(path).name)
+        return real_read_page(path)
+
+    monkeypatch.setattr(indexer, "read_page", counting_read_page)
+    return names
+
+
 @pytest.fixture
 def docs(make_docs: Callable[..., Path]) -> Path:
     return make_docs([spec(i) for i in range(6)])
@@ -68,14 +82,7 @@ def test_update_reads_only_files_whose_stat_changed(
     touched = docs / "doc003.txt"
     st = touched.stat()
     os.utime(touched, ns=(st.st_atime_ns, st.st_mtime_ns - 5_000_000_000))  # touched, same content
-    parsed: list[str] = []
-    real_read_page = indexer.read_page
-
-    def counting_read_page(path: Path | str) -> object:
-        parsed.append(Path(path).name)
-        return real_read_page(path)
-
-    monkeypatch.setattr(indexer, "read_page", counting_read_page)
+    parsed = count_page_reads(monkeypatch)
 
     report = searchkit.update_index(docs, index_dir)
 
@@ -203,14 +210,7 @@ def test_rebuild_reads_each_file_once_within_the_page_budget(
     files are read again, and either way the index is the same."""
     docs = make_docs([spec(i) for i in range(12)])
     (docs / "short.txt").write_bytes(b"---\ntitle: only a title\n---\n")  # indexed with a note
-    reads: list[str] = []
-    real_read_page = indexer.read_page
-
-    def counting_read_page(path: Path | str) -> object:
-        reads.append(Path(path).name)
-        return real_read_page(path)
-
-    monkeypatch.setattr(indexer, "read_page", counting_read_page)
+    reads = count_page_reads(monkeypatch)
     kept = searchkit.rebuild_index(docs, tmp_path / "kept", workers=1)
     assert reads == []  # every page came from the reading pass
 
